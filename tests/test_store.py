@@ -1,0 +1,88 @@
+"""The store: WAL, schema versions, forward migrations, transactions, bad databases."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from trace import store as store_module
+from trace.errors import StoreError
+from trace.store import MIGRATIONS, Store
+
+
+def test_new_store_is_wal_and_at_the_latest_schema(home):
+    with Store() as store:
+        assert store.path == home / "trace.sqlite3"
+        assert store.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.schema_version == len(MIGRATIONS)
+        tables = {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"tracks", "files", "plays", "scan_errors", "decisions", "folders"} <= tables
+
+
+def test_forward_migration_keeps_the_data(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite3"
+    with Store(path) as store, store.batch():
+        store.execute(
+            "INSERT INTO tracks (title, added_at, updated_at) VALUES ('kept', 'x', 'x')"
+        )
+    later = "ALTER TABLE tracks ADD COLUMN mood TEXT;"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, later))
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS) + 1
+        assert [tuple(r) for r in store.execute("SELECT title, mood FROM tracks")] == [
+            ("kept", None)
+        ]
+
+
+def test_a_failed_migration_changes_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite3"
+    Store(path).close()
+    broken = "ALTER TABLE tracks ADD COLUMN a TEXT; THIS IS NOT SQL;"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, broken))
+    with pytest.raises(StoreError):
+        Store(path)
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    columns = [r[1] for r in connection.execute("PRAGMA table_info(tracks)")]
+    assert "a" not in columns
+
+
+def test_a_newer_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    Store(path).close()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA user_version = 99")
+    connection.close()
+    with pytest.raises(StoreError, match="newer TRACE"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        Store(path)
+    assert path.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_a_batch_is_all_or_nothing(store):
+    with pytest.raises(RuntimeError), store.batch():
+        store.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('a', 'x', 'x')")
+        raise RuntimeError("power cut")
+    assert store.execute("SELECT count(*) FROM tracks").fetchone()[0] == 0
+
+
+def test_fingerprint_follows_changes(store):
+    before = store.fingerprint()
+    assert store.fingerprint() == before
+    with store.batch():
+        store.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('a', 'x', 'y')")
+    assert store.fingerprint() != before
+
+
+def test_settings_round_trip(store):
+    assert store.get_setting("k", "default") == "default"
+    store.set_setting("k", "v1")
+    store.set_setting("k", "v2")
+    assert store.get_setting("k") == "v2"

@@ -1,0 +1,29 @@
+"""Where TRACE keeps its data, and the settings read from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "TRACE"
+DATABASE_NAME = "trace.sqlite3"
+
+
+def home() -> Path:
+    """The TRACE home folder: ``$TRACE_HOME`` if set, else the platform's user data folder.
+
+    On Linux that is ``~/.local/share/TRACE``, on macOS
+    ``~/Library/Application Support/TRACE``, on Windows ``%LOCALAPPDATA%\\TRACE``.
+    The folder is created on first use.
+    """
+    override = os.environ.get("TRACE_HOME")
+    folder = Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def database_path() -> Path:
+    """The SQLite database inside the home folder."""
+    return home() / DATABASE_NAME

@@ -1,0 +1,283 @@
+"""The library database: one SQLite file in the TRACE home folder.
+
+WAL mode so the dashboard can read while a scan writes; the schema version lives in
+``PRAGMA user_version`` and moves forward through :data:`MIGRATIONS`, each applied in
+its own transaction. Writers group their work with :meth:`Store.batch`, one transaction
+per batch, so an interrupted run keeps every batch it committed.
+
+Paths are stored as the bytes the file system gave (``files.path`` is a BLOB), so names
+that are not valid UTF-8 survive; ``display_path`` is a readable rendering of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trace import config
+from trace.errors import StoreError
+
+SCHEMA_V1 = """
+CREATE TABLE tracks (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    artists TEXT NOT NULL DEFAULT '[]',      -- JSON list, in tag order
+    album TEXT,
+    album_artist TEXT,
+    genres TEXT NOT NULL DEFAULT '[]',       -- JSON list
+    date TEXT,
+    year INTEGER,
+    track_number INTEGER,
+    track_total INTEGER,
+    disc_number INTEGER,
+    disc_total INTEGER,
+    duration REAL,                           -- seconds
+    isrc TEXT,
+    label TEXT,
+    comment TEXT,
+    rating REAL,                             -- 0..1
+    play_count INTEGER,
+    spotify_uri TEXT UNIQUE,
+    match_key TEXT,                          -- normalised artist + title
+    pool TEXT,                               -- NULL: the person's library; else a pool
+    added_at TEXT NOT NULL,                  -- ISO 8601, UTC
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX tracks_isrc ON tracks(isrc);
+CREATE INDEX tracks_match_key ON tracks(match_key);
+CREATE INDEX tracks_pool ON tracks(pool);
+
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path BLOB NOT NULL UNIQUE,
+    display_path TEXT NOT NULL,
+    track_id INTEGER REFERENCES tracks(id) ON DELETE SET NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    signature TEXT,                          -- content signature, see scan.signature
+    format TEXT,
+    bitrate INTEGER,
+    sample_rate INTEGER,
+    channels INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'missing', 'error')),
+    pool TEXT,
+    first_seen_at TEXT NOT NULL,
+    read_at TEXT NOT NULL                    -- when the file was last read
+);
+CREATE INDEX files_track ON files(track_id);
+CREATE INDEX files_signature ON files(signature);
+
+CREATE TABLE scan_errors (
+    path BLOB PRIMARY KEY,
+    display_path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    track_kept INTEGER NOT NULL DEFAULT 0,   -- 1: a warning, the track was still added
+    at TEXT NOT NULL
+);
+
+CREATE TABLE folders (
+    path BLOB PRIMARY KEY,
+    display_path TEXT NOT NULL,
+    pool TEXT,
+    added_at TEXT NOT NULL,
+    last_scan_at TEXT
+);
+
+CREATE TABLE plays (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+    played_at TEXT NOT NULL,
+    ms_played INTEGER,
+    source TEXT NOT NULL,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (track_id, played_at, source)
+);
+CREATE INDEX plays_time ON plays(played_at);
+
+CREATE TABLE decisions (
+    track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+    decided_at TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1,)
+"""Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
+
+
+def now() -> str:
+    """The current time as stored: ISO 8601 in UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def display_path(path: bytes) -> str:
+    """A readable form of a path of any bytes; invalid UTF-8 shows as ``\\xNN``."""
+    return path.decode("utf-8", errors="backslashreplace")
+
+
+class Store:
+    """An open TRACE database. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else config.database_path()
+        self.connection: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA journal_mode = WAL")
+            self.connection.execute("PRAGMA synchronous = NORMAL")
+            self.connection.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise StoreError(
+                f"The TRACE database {self.path} cannot be opened ({error}). "
+                "Nothing was changed; move the file aside to start a new library."
+            ) from error
+        except OSError as error:
+            raise StoreError(f"The TRACE home folder cannot be used: {error}") from error
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if getattr(self, "connection", None) is not None:
+            self.connection.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"The TRACE database {self.path} was written by a newer TRACE "
+                f"(schema {version}, this one knows {len(MIGRATIONS)}). Update TRACE."
+            )
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            try:
+                self.connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;"
+                )
+            except sqlite3.Error:
+                if self.connection.in_transaction:
+                    self.connection.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def batch(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: everything inside is committed together, or not at all."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        return self.connection.execute(sql, parameters)
+
+    def frame(self, sql: str, parameters: Any = ()) -> pd.DataFrame:
+        """The result of a query as a DataFrame."""
+        cursor = self.connection.execute(sql, parameters)
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+    # -- settings ------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- what the dashboard reads ----------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """Changes whenever tracks, files, plays or decisions change; a cache key."""
+        parts = self.execute(
+            """SELECT
+                 (SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM tracks),
+                 (SELECT count(*) || ':' || coalesce(max(read_at), '') || ':'
+                         || coalesce(sum(status = 'ok'), 0) FROM files),
+                 (SELECT count(*) FROM plays),
+                 (SELECT count(*) || ':' || coalesce(max(decided_at), '') FROM decisions),
+                 (SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors)"""
+        ).fetchone()
+        return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
+
+    def counts(self) -> dict[str, int]:
+        """How many library tracks, candidates, files, plays and scan problems there are."""
+        row = self.execute(
+            """SELECT
+                 (SELECT count(*) FROM tracks WHERE pool IS NULL) AS library_tracks,
+                 (SELECT count(*) FROM tracks WHERE pool IS NOT NULL) AS candidates,
+                 (SELECT count(*) FROM files WHERE status = 'ok') AS files,
+                 (SELECT count(*) FROM files WHERE status = 'missing') AS missing_files,
+                 (SELECT count(*) FROM plays) AS plays,
+                 (SELECT count(*) FROM scan_errors WHERE NOT track_kept) AS scan_errors,
+                 (SELECT count(*) FROM scan_errors WHERE track_kept) AS scan_warnings"""
+        ).fetchone()
+        return dict(row)
+
+    def tracks(self, *, pool: str | None = None, candidates: bool = False) -> pd.DataFrame:
+        """Tracks with their file, one row each: the library's, or a pool's candidates.
+
+        ``candidates=True`` returns the tracks of every pool (or of ``pool``); otherwise
+        the person's own library. Tracks whose every file is missing are included, with
+        ``status`` ``'missing'``.
+        """
+        where = "t.pool IS NOT NULL" if candidates else "t.pool IS NULL"
+        parameters: tuple[Any, ...] = ()
+        if pool is not None:
+            where, parameters = "t.pool = ?", (pool,)
+        frame = self.frame(
+            f"""SELECT t.*, f.display_path AS path, f.format, f.bitrate, f.sample_rate,
+                       f.channels, f.size, f.signature, coalesce(f.status, 'ok') AS status
+                FROM tracks t
+                LEFT JOIN files f ON f.id = (
+                    SELECT id FROM files WHERE track_id = t.id
+                    ORDER BY status = 'ok' DESC, read_at DESC LIMIT 1)
+                WHERE {where}
+                ORDER BY t.id""",
+            parameters,
+        )
+        return frame
+
+    def scan_errors(self) -> pd.DataFrame:
+        return self.frame(
+            "SELECT display_path AS path, reason, detail, track_kept, at FROM scan_errors "
+            "ORDER BY track_kept, at DESC, display_path"
+        )
+
+    def folders(self) -> pd.DataFrame:
+        return self.frame(
+            "SELECT display_path AS path, pool, added_at, last_scan_at FROM folders "
+            "ORDER BY pool IS NOT NULL, display_path"
+        )
