@@ -168,9 +168,11 @@ def test_unreadable_folder_does_not_mark_its_known_files_missing(music, store, m
     monkeypatch.setattr(
         os,
         "scandir",
-        lambda p: (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
-        if os.fsencode(p) == locked
-        else real_scandir(p),
+        lambda p: (
+            (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+            if os.fsencode(p) == locked
+            else real_scandir(p)
+        ),
     )
     summary = scan_library([music], store)
     assert summary.missing == 0

@@ -23,9 +23,7 @@ def test_new_store_is_wal_and_at_the_latest_schema(home):
 def test_forward_migration_keeps_the_data(tmp_path, monkeypatch):
     path = tmp_path / "db.sqlite3"
     with Store(path) as store, store.batch():
-        store.execute(
-            "INSERT INTO tracks (title, added_at, updated_at) VALUES ('kept', 'x', 'x')"
-        )
+        store.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('kept', 'x', 'x')")
     later = "ALTER TABLE tracks ADD COLUMN mood TEXT;"
     monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, later))
     with Store(path) as store:

@@ -1,0 +1,61 @@
+"""Every page runs under Streamlit's AppTest, empty and with a library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from audiofiles import make_track
+from streamlit.testing.v1 import AppTest
+
+from trace.scan import scan_library
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["pages/library.py", "pages/sources.py"]
+
+
+def run_page(page: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app.run()
+    if page != PAGES[0]:
+        app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_library(page, home):
+    run_page(page)
+
+
+def test_empty_library_says_how_to_start(home):
+    app = run_page("pages/library.py")
+    assert "library is empty" in app.info[0].value
+    assert app.button  # the Scan button of the form
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_a_library(page, store, music):
+    make_track(
+        music / "a.flac", {"title": "Alpha", "artist": "Ann", "genre": "Jazz", "date": "1999"}
+    )
+    make_track(music / "b.mp3", {"title": "Beta", "artist": "Bob", "genre": "Rock"})
+    (music / "broken.mp3").write_bytes(b"")
+    scan_library([music], store)
+    app = run_page(page)
+    if page == "pages/library.py":
+        assert app.metric[0].value == "2"
+        titles = set(app.dataframe[0].value["Title"])
+        assert titles == {"Alpha", "Beta"}
+        assert any("1 file skipped" in e.label for e in app.expander)
+
+
+def test_scanning_from_the_page(home, music):
+    make_track(music / "a.flac", {"title": "From The Page"})
+    app = run_page("pages/library.py")
+    app.text_input[0].input(str(music))
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("1 new" in s.value for s in app.success)
+    app.run()
+    assert "From The Page" in set(app.dataframe[0].value["Title"])

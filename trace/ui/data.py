@@ -1,0 +1,56 @@
+"""Cached reads of the store for the pages.
+
+Every cached function is keyed by the database path and the store's fingerprint — small
+strings — so a cache entry is reused until the library changes, and never hashes a
+DataFrame.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from trace import config
+from trace.store import Store
+
+
+def library_key() -> tuple[str, str]:
+    """``(database path, fingerprint)``: the cache key of everything read from the store."""
+    path = config.database_path()
+    with Store(path) as store:
+        return str(path), store.fingerprint()
+
+
+def _names(value: str) -> str:
+    return "; ".join(json.loads(value)) if value else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tracks(database: str, fingerprint: str, *, candidates: bool = False) -> pd.DataFrame:
+    """Tracks with readable artist and genre columns."""
+    with Store(database) as store:
+        frame = store.tracks(candidates=candidates)
+    frame["artist"] = frame["artists"].map(_names)
+    frame["genre"] = frame["genres"].map(_names)
+    frame["added_at"] = pd.to_datetime(frame["added_at"], utc=True, errors="coerce")
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def scan_errors(database: str, fingerprint: str) -> pd.DataFrame:
+    with Store(database) as store:
+        return store.scan_errors()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def counts(database: str, fingerprint: str) -> dict[str, int]:
+    with Store(database) as store:
+        return store.counts()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def folders(database: str, fingerprint: str) -> pd.DataFrame:
+    with Store(database) as store:
+        return store.folders()
