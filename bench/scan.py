@@ -63,9 +63,8 @@ def main() -> None:
             again_s = time.perf_counter() - started
         assert first.new == args.files and again.unchanged == args.files, (first, again)
     print(f"machine: {common.machine()}")
-    print(
-        f"| first scan | {args.files:,} files | {first_s:.1f} s | {args.files / first_s:,.0f} files/s |"
-    )
+    rate = args.files / first_s
+    print(f"| first scan | {args.files:,} files | {first_s:.1f} s | {rate:,.0f} files/s |")
     print(f"| unchanged re-scan | {args.files:,} files | {again_s:.2f} s | target < 3 s |")
 
 
