@@ -55,8 +55,19 @@ def write_audio(path: Path, *, seconds: float = 2.0, sr: int = 22050, channels: 
     if ext in ("m4a", "mp4"):
         _write_m4a(path, samples, sr)
     else:
-        fmt, subtype = SOUNDFILE_FORMATS[ext]
-        sf.write(path, samples, sr, format=fmt, subtype=subtype)
+        write_samples(path, samples, sr)
+    return path
+
+
+def write_samples(path: Path, samples: np.ndarray, sr: int) -> Path:
+    """Encode (samples, channels) with libsndfile; the format is the path's extension."""
+    fmt, subtype = SOUNDFILE_FORMATS[path.suffix.lower().lstrip(".")]
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    with sf.SoundFile(path, "w", sr, samples.shape[1], format=fmt, subtype=subtype) as out:
+        # Block by block: libvorbis overflows its stack on long single writes.
+        for start in range(0, len(samples), 32768):
+            out.write(samples[start : start + 32768])
     return path
 
 
