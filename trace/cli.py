@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from tqdm import tqdm
 
 from trace import config
+from trace.csv_import import import_feature_csv
+from trace.decode import Windows
 from trace.errors import TraceError
+from trace.extract import extract_library, extractor_id
 from trace.scan import Progress, scan_library
 from trace.store import Store
+from trace.table import export_csv
 
 
 class TerminalProgress:
@@ -51,28 +56,95 @@ def _with_progress(unit: str, work: Callable[[Progress], object]) -> object:
         bar.close()
 
 
+def _print_problems(problems: list[tuple[object, str]], limit: int, where: str) -> None:
+    for place, reason in problems[:limit]:
+        print(f"  {place}: {reason}")
+    if len(problems) > limit:
+        print(f"  … and {len(problems) - limit} more ({where})")
+
+
+def _windows(args: argparse.Namespace) -> Windows:
+    return Windows(count=args.windows, seconds=args.window_seconds)
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     with Store() as store:
         summary = _with_progress(
             "file", lambda bar: scan_library(args.paths, store, pool=args.pool, progress=bar)
         )
-    for path, reason in summary.problems[: args.show_problems]:
-        print(f"  {path}: {reason}")
-    hidden = len(summary.problems) - args.show_problems
-    if hidden > 0:
-        print(f"  … and {hidden} more (the dashboard's Library page lists them all)")
-    target = f"candidate pool {args.pool!r}" if args.pool else "your library"
-    print(f"Scanned into {target}. {summary}")
-    if summary.errors > len(summary.problems):
-        print("  Files that were already unreadable and have not changed are not listed again.")
+        _print_problems(summary.problems, args.show_problems, "the Library page lists them all")
+        target = f"candidate pool {args.pool!r}" if args.pool else "your library"
+        print(f"Scanned into {target}. {summary}")
+        if summary.errors > len(summary.problems):
+            print("  Files already unreadable and unchanged since are not listed again.")
+        if args.extract:
+            return _extract(store, args)
     return 0
+
+
+def _extract(store: Store, args: argparse.Namespace) -> int:
+    summary = _with_progress(
+        "track",
+        lambda bar: extract_library(
+            store, windows=_windows(args), workers=args.workers, progress=bar
+        ),
+    )
+    _print_problems(summary.problems, args.show_problems, "the Library page lists them all")
+    print(summary)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    with Store() as store:
+        return _extract(store, args)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with Store() as store:
+        rows = export_csv(
+            store, args.path, extractor=extractor_id(_windows(args)), candidates=args.candidates
+        )
+    print(f"Wrote {rows} tracks to {args.path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with Store() as store:
+        for path in args.paths:
+            summary = import_feature_csv(path, store, pool=args.pool)
+            print(f"{path.name}: {summary}")
+            _print_problems(
+                [(f"line {line}", why) for line, why in summary.problems],
+                args.show_problems,
+                "fix them in the file and import it again",
+            )
+    return 0
+
+
+def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, metavar="N", help="worker processes (all cores)")
+    parser.add_argument(
+        "--windows",
+        type=int,
+        default=Windows().count,
+        metavar="N",
+        help="excerpts analysed per track (default %(default)s)",
+    )
+    parser.add_argument(
+        "--window-seconds",
+        type=float,
+        default=Windows().seconds,
+        metavar="S",
+        help="length of each excerpt (default %(default)s)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m trace",
         description="TRACE: map your music taste and find new music that fits it.",
-        epilog=f"Data lives in the TRACE home folder (TRACE_HOME overrides): {config.home()}",
+        epilog="Data lives in the TRACE home folder (TRACE_HOME overrides): "
+        f"{config.home(create=False)}",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -82,9 +154,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--pool", metavar="NAME", help="scan as a candidate pool named NAME, not as your music"
     )
     scan.add_argument(
-        "--show-problems", type=int, default=20, metavar="N", help="list at most N problems"
+        "--extract", action="store_true", help="extract audio features after scanning"
     )
+    _add_extraction_options(scan)
     scan.set_defaults(run=cmd_scan)
+
+    extract = commands.add_parser("extract", help="compute audio features of scanned files")
+    _add_extraction_options(extract)
+    extract.set_defaults(run=cmd_extract)
+
+    export = commands.add_parser("export", help="write tracks, tags and features to a CSV")
+    export.add_argument("path", type=Path, metavar="PATH.csv")
+    export.add_argument("--candidates", action="store_true", help="candidates, not the library")
+    _add_extraction_options(export)
+    export.set_defaults(run=cmd_export)
+
+    importer = commands.add_parser(
+        "import", help="import audio features from CSV files (Exportify, datasets)"
+    )
+    importer.add_argument("paths", nargs="+", type=Path, metavar="FILE.csv")
+    importer.add_argument("--pool", metavar="NAME", help="import as a candidate pool")
+    importer.set_defaults(run=cmd_import)
+
+    for sub in (scan, extract, importer):
+        sub.add_argument(
+            "--show-problems", type=int, default=20, metavar="N", help="list at most N problems"
+        )
     return parser
 
 

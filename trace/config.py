@@ -11,16 +11,17 @@ APP_NAME = "TRACE"
 DATABASE_NAME = "trace.sqlite3"
 
 
-def home() -> Path:
+def home(*, create: bool = True) -> Path:
     """The TRACE home folder: ``$TRACE_HOME`` if set, else the platform's user data folder.
 
     On Linux that is ``~/.local/share/TRACE``, on macOS
     ``~/Library/Application Support/TRACE``, on Windows ``%LOCALAPPDATA%\\TRACE``.
-    The folder is created on first use.
+    The folder is created on first use unless ``create`` is false.
     """
     override = os.environ.get("TRACE_HOME")
     folder = Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 

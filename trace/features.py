@@ -27,7 +27,7 @@ SPOTIFY_FEATURES = (
     "key",
     "mode",
     "acousticness",
-    "duration",
+    "duration_ms",
 )
 """The Spotify-named estimates; ``key_confidence`` travels with key and mode."""
 
@@ -81,7 +81,7 @@ def analyse(decoded: Decoded) -> dict[str, float]:
             rolloff_hz=raw["spectral_rolloff_mean"],
             flatness=raw["spectral_flatness_mean"],
         ),
-        "duration": decoded.duration,
+        "duration_ms": decoded.duration * 1000.0,
     }
     return {**spotify, **raw}
 

@@ -114,7 +114,35 @@ CREATE TABLE settings (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1,)
+FEATURES_V2 = """
+CREATE TABLE features (
+    signature TEXT NOT NULL,                 -- files.signature: same content, same features
+    extractor TEXT NOT NULL,                 -- extractor version and windows, e.g. '1/3x30s'
+    data TEXT NOT NULL,                      -- JSON object: feature name -> number
+    extracted_at TEXT NOT NULL,
+    PRIMARY KEY (signature, extractor)
+);
+
+CREATE TABLE feature_errors (
+    signature TEXT NOT NULL,
+    extractor TEXT NOT NULL,
+    display_path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    PRIMARY KEY (signature, extractor)
+);
+
+CREATE TABLE imported_features (
+    track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,                    -- 'csv:NAME' or 'spotify'
+    data TEXT NOT NULL,                      -- JSON object, Spotify's names and units
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (track_id, source)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2)
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
 
 
@@ -228,7 +256,11 @@ class Store:
                          || coalesce(sum(status = 'ok'), 0) FROM files),
                  (SELECT count(*) FROM plays),
                  (SELECT count(*) || ':' || coalesce(max(decided_at), '') FROM decisions),
-                 (SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors)"""
+                 (SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors),
+                 (SELECT count(*) || ':' || coalesce(max(extracted_at), '') FROM features),
+                 (SELECT count(*) FROM feature_errors),
+                 (SELECT count(*) || ':' || coalesce(max(imported_at), '')
+                  FROM imported_features)"""
         ).fetchone()
         return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
 

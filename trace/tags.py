@@ -30,9 +30,6 @@ from trace.tag_families import Tags, id3_tags, mp4_tags, vorbis_tags
 MAX_DURATION_S = 24 * 3600
 """Longer than a day is not a music file but a broken header."""
 
-MIN_BYTES_PER_SECOND = 250
-"""2 kbit/s: below this the header claims more audio than the file can hold."""
-
 _READERS = {
     "MP3": MP3,
     "FLAC": FLAC,
@@ -201,11 +198,18 @@ def _stream_info(info: object, *, fmt: str, size: int) -> StreamInfo:
         raise UnreadableAudio(
             "implausible duration", f"the header claims {duration / 3600:.0f} hours"
         )
-    if size / duration < MIN_BYTES_PER_SECOND:
-        raise UnreadableAudio(
-            "truncated or corrupt header",
-            f"the header claims {duration:.0f} s but the file holds only {size} bytes",
+    bits = getattr(info, "bits_per_sample", 0) or 0
+    if fmt in ("WAV", "AIFF") and bits:
+        # Uncompressed: the header's length must fit in the file (compressed silence
+        # is legitimately tiny, so only PCM is checked this way).
+        expected = (
+            duration * (getattr(info, "sample_rate", 0) or 0) * (info.channels or 1) * bits / 8
         )
+        if size < 0.5 * expected:
+            raise UnreadableAudio(
+                "truncated or corrupt header",
+                f"the header claims {duration:.0f} s but the file holds only {size} bytes",
+            )
     bitrate = getattr(info, "bitrate", None) or None
     return StreamInfo(
         format=fmt,

@@ -1,0 +1,262 @@
+"""Extraction runs: stored per content and extractor, resumable, parallel; export; import."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from audiofiles import make_track, write_samples
+
+from trace import extract as extract_module
+from trace import features as features_module
+from trace import synth
+from trace.csv_import import import_feature_csv, spotify_uri
+from trace.decode import Windows
+from trace.errors import SourceError
+from trace.extract import extract_library, extractor_id, pending_jobs
+from trace.scan import scan_library
+from trace.table import export_csv, feature_table
+
+ROOT = Path(__file__).resolve().parent.parent
+SHORT = Windows(count=2, seconds=5, whole_below=12)
+
+
+def loop_file(path: Path, bpm: float, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    signal = synth.normalise(synth.drum_pattern(bpm, 8, rng) + 0.2 * synth.progression(0, False, 8))
+    return write_samples(path, signal[:, None], synth.SR)
+
+
+@pytest.fixture
+def library(music, store):
+    for i, bpm in enumerate((90, 120, 150)):
+        loop_file(music / f"Band {i} - Song {i}.flac", bpm, seed=i)
+    write_samples(music / "silence.flac", np.zeros((synth.SR * 8, 1), np.float32), synth.SR)
+    scan_library([music], store)
+    return music
+
+
+def count(store, table: str) -> int:
+    return store.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_extract_stores_features_and_failures_once(library, store):
+    summary = extract_library(store, windows=SHORT, workers=1)
+    assert (summary.extracted, summary.failed) == (3, 1)
+    assert summary.problems[0][1].startswith("silent")
+    assert (count(store, "features"), count(store, "feature_errors")) == (3, 1)
+
+    again = extract_library(store, windows=SHORT, workers=1)
+    assert (again.extracted, again.failed, again.already) == (0, 0, 3)
+
+
+def test_new_windows_or_a_new_version_recompute(library, store, monkeypatch):
+    extract_library(store, windows=SHORT, workers=1)
+    other = Windows(count=1, seconds=6, whole_below=12)
+    assert len(pending_jobs(store, extractor_id(other))) == 4
+    monkeypatch.setattr(features_module, "EXTRACTOR_VERSION", 99)
+    monkeypatch.setattr(extract_module, "EXTRACTOR_VERSION", 99)
+    assert extractor_id(SHORT).startswith("99/")
+    assert len(pending_jobs(store, extractor_id(SHORT))) == 4
+
+
+def test_identical_files_are_analysed_once(music, store):
+    first = loop_file(music / "a.flac", 100)
+    shutil.copyfile(first, music / "copy.flac")
+    scan_library([music], store)
+    assert extract_library(store, windows=SHORT, workers=1).extracted == 1
+    table = feature_table(store, extractor=extractor_id(SHORT))
+    assert table["f_tempo"].notna().all() and len(table) == 2
+
+
+def test_parallel_workers_give_the_same_numbers(library, store, tmp_path):
+    extract_library(store, windows=SHORT, workers=2)
+    parallel = feature_table(store, extractor=extractor_id(SHORT)).set_index("title")
+    store.execute("DELETE FROM features")
+    extract_library(store, windows=SHORT, workers=1)
+    serial = feature_table(store, extractor=extractor_id(SHORT)).set_index("title")
+    pd.testing.assert_series_equal(parallel["f_tempo"], serial["f_tempo"])
+    assert parallel["f_mfcc_05_mean"].notna().sum() == 3
+
+
+def test_an_interrupted_run_keeps_its_batches(library, store, monkeypatch):
+    monkeypatch.setattr(extract_module, "BATCH_SIZE", 2)
+
+    def stop_after_first_batch(done, total, message):
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        extract_library(store, windows=SHORT, workers=1, progress=stop_after_first_batch)
+    kept = count(store, "features") + count(store, "feature_errors")
+    assert kept == 2
+    rest = extract_library(store, windows=SHORT, workers=1)
+    assert rest.extracted + rest.failed == 2
+
+
+def test_export_writes_one_row_per_track_with_tags_and_features(library, store, tmp_path):
+    extract_library(store, windows=SHORT, workers=1)
+    out = tmp_path / "library.csv"
+    assert export_csv(store, out, extractor=extractor_id(SHORT)) == 4
+    table = pd.read_csv(out)
+    assert {"location", "title", "artist", "tempo", "energy", "mfcc_13_std"} <= set(table.columns)
+    assert table["location"].str.endswith(".flac").all()
+    assert table.loc[table["title"] == "Song 1", "tempo"].item() == pytest.approx(120, rel=0.03)
+    assert table.loc[table["title"] == "silence", "tempo"].isna().all()
+
+
+def test_command_line_scan_extract_and_export(music, home, tmp_path):
+    for i in range(3):
+        loop_file(music / f"{i}.ogg", 100 + 10 * i, seed=i)
+    env = {**os.environ, "TRACE_HOME": str(home)}
+
+    def run(*args):
+        result = subprocess.run(
+            [sys.executable, "-m", "trace", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    output = run("scan", "--extract", "--workers", "2", "--window-seconds", "5", str(music))
+    assert "Extracted features of 3 tracks" in output
+    run("export", "--window-seconds", "5", str(tmp_path / "out.csv"))
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 3
+
+
+EXPORTIFY_HEADER = [
+    "Track URI",
+    "Track Name",
+    "Artist Name(s)",
+    "Album Name",
+    "Danceability",
+    "Energy",
+    "Key",
+    "Loudness",
+    "Mode",
+    "Speechiness",
+    "Acousticness",
+    "Instrumentalness",
+    "Liveness",
+    "Valence",
+    "Tempo",
+    "Time Signature",
+    "Duration (ms)",
+]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def exportify_row(uri: str, title: str, artist: str, **changes) -> list[object]:
+    values = {
+        "Danceability": 0.7,
+        "Energy": 0.8,
+        "Key": 5,
+        "Loudness": -6.5,
+        "Mode": 1,
+        "Speechiness": 0.05,
+        "Acousticness": 0.1,
+        "Instrumentalness": 0.0,
+        "Liveness": 0.1,
+        "Valence": 0.9,
+        "Tempo": 121.0,
+        "Time Signature": 4,
+        "Duration (ms)": 200000,
+        **changes,
+    }
+    return [uri, title, artist, "Album", *[values[h] for h in EXPORTIFY_HEADER[4:]]]
+
+
+def test_import_exportify_csv_reports_bad_rows_and_keeps_good_ones(library, store, tmp_path):
+    extract_library(store, windows=SHORT, workers=1)
+    rows = [
+        exportify_row("spotify:track:4uLU6hMCjMI75M1A2tKUQC", "Song 1", "Band 1"),  # matches
+        exportify_row("spotify:track:1301WleyT98MSxVHPZCA6M", "New Song", "Someone", Key=-1),
+        exportify_row("spotify:track:0000000000000000000001", "Bad", "X", Danceability=1.7),
+        exportify_row("spotify:track:0000000000000000000002", "Bad", "X", Tempo="fast"),
+        exportify_row("", "", "", Energy=0.5),
+        exportify_row("spotify:track:0000000000000000000003", "Bad", "X", Mode=0.5),
+    ]
+    path = write_csv(tmp_path / "liked.csv", EXPORTIFY_HEADER, rows)
+
+    summary = import_feature_csv(path, store)
+
+    assert (summary.rows, summary.matched, summary.created) == (6, 1, 1)
+    lines = {line: why for line, why in summary.problems}
+    assert set(lines) == {4, 5, 6, 7}
+    assert "danceability = 1.7 is outside 0…1" in lines[4]
+    assert "tempo is not a number" in lines[5]
+    assert "no track URI and no artist + title" in lines[6]
+    assert "mode = 0.5 is not a whole number" in lines[7]
+
+    table = feature_table(store, extractor=extractor_id(SHORT)).set_index("title")
+    song = table.loc["Song 1"]
+    assert song["feature_source"] == "audio"
+    assert song["f_valence"] == pytest.approx(0.9)  # imported fills what audio cannot give
+    assert song["f_tempo"] == pytest.approx(120, rel=0.03)  # own measurement wins
+    new = table.loc["New Song"]
+    assert new["feature_source"] == "imported" and pd.isna(new["f_key"])
+    assert new["spotify_uri"] == "spotify:track:1301WleyT98MSxVHPZCA6M"
+
+    again = import_feature_csv(path, store)
+    assert (again.matched, again.created) == (2, 0)  # importing twice adds nothing
+
+
+def test_import_dataset_style_columns_as_a_pool(store, tmp_path):
+    header = ["track_id", "artists", "track_name", "danceability", "energy", "tempo", "valence"]
+    rows = [
+        ["5SuOikwiRyPMVoIQDJUgSV", "Gen Hoshino", "Comedy", 0.676, 0.461, 87.9, 0.715],
+        ["4qPNDBW1i3p13qLCt0Ki3A", "Ben Woodward;Another", "Ghost", 0.42, 0.166, 77.5, 0.267],
+    ]
+    summary = import_feature_csv(
+        write_csv(tmp_path / "dataset.csv", header, rows), store, pool="catalogue"
+    )
+    assert summary.created == 2 and not summary.problems
+    candidates = store.tracks(candidates=True)
+    assert set(candidates["pool"]) == {"catalogue"}
+    assert '"Another"' in candidates.loc[candidates["title"] == "Ghost", "artists"].item()
+
+
+def test_import_refuses_files_it_cannot_use(store, tmp_path):
+    no_features = write_csv(tmp_path / "a.csv", ["name", "artist"], [["x", "y"]])
+    with pytest.raises(SourceError, match="no audio feature columns"):
+        import_feature_csv(no_features, store)
+    no_identity = write_csv(tmp_path / "b.csv", ["energy"], [[0.5]])
+    with pytest.raises(SourceError, match="names no tracks"):
+        import_feature_csv(no_identity, store)
+    with pytest.raises(SourceError, match="Cannot read"):
+        import_feature_csv(tmp_path / "missing.csv", store)
+
+
+def test_spotify_uri_forms():
+    track = "4uLU6hMCjMI75M1A2tKUQC"
+    assert spotify_uri(track) == f"spotify:track:{track}"
+    assert spotify_uri(f"https://open.spotify.com/track/{track}?si=abc") == f"spotify:track:{track}"
+    assert spotify_uri("spotify:album:4uLU6hMCjMI75M1A2tKUQC") is None
+    assert spotify_uri("not an id") is None
+
+
+def test_scan_tags_survive_into_the_table(music, store):
+    make_track(
+        music / "t.flac", {"title": "Tagged", "artist": ["A", "B"], "genre": "Jazz"}, seconds=6
+    )
+    scan_library([music], store)
+    table = feature_table(store, extractor=extractor_id(SHORT))
+    assert table.loc[0, "artist"] == "A; B" and table.loc[0, "feature_source"] == "none"

@@ -1,0 +1,100 @@
+"""The track × feature table: tags, file facts and features, one row per track.
+
+A track's features are its own, extracted from its audio by the current extractor;
+columns its audio cannot give (valence, speechiness, liveness, instrumentalness) and
+tracks without audio are filled from imported features (CSV, Spotify) where there are
+any. ``feature_source`` says where each row's features came from.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from trace.store import Store
+
+IMPORT_ONLY = ("valence", "speechiness", "liveness", "instrumentalness")
+TAG_COLUMNS = (
+    "title",
+    "artist",
+    "album",
+    "album_artist",
+    "genre",
+    "year",
+    "date",
+    "track_number",
+    "disc_number",
+    "isrc",
+    "label",
+    "comment",
+    "rating",
+    "play_count",
+    "duration",
+    "spotify_uri",
+    "pool",
+    "added_at",
+)
+
+
+def _joined(value: str) -> str:
+    return "; ".join(json.loads(value)) if value else ""
+
+
+def _expand(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The JSON objects in ``column`` as columns of their own, aligned to ``frame``."""
+    parsed = [json.loads(v) if isinstance(v, str) else {} for v in frame[column]]
+    return pd.DataFrame.from_records(parsed, index=frame.index)
+
+
+def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> pd.DataFrame:
+    """Every library track (or every candidate) with its tags and features."""
+    tracks = store.tracks(candidates=candidates)
+    tracks["artist"] = tracks["artists"].map(_joined)
+    tracks["genre"] = tracks["genres"].map(_joined)
+    own = store.frame(
+        "SELECT signature, data FROM features WHERE extractor = ?", (extractor,)
+    ).set_index("signature")["data"]
+    tracks["own"] = tracks["signature"].map(own)
+    imported = (
+        store.frame("SELECT track_id, data FROM imported_features ORDER BY imported_at")
+        .drop_duplicates("track_id", keep="last")
+        .set_index("track_id")["data"]
+    )
+    tracks["imported"] = tracks["id"].map(imported)
+
+    own_features = _expand(tracks, "own")
+    imported_features = _expand(tracks, "imported")
+    features = own_features.combine_first(imported_features)
+    source = pd.Series("none", index=tracks.index)
+    source[tracks["imported"].notna()] = "imported"
+    source[tracks["own"].notna()] = "audio"
+    table = tracks.drop(columns=["own", "imported", "artists", "genres"])
+    table = pd.concat([table, features.add_prefix("f_")], axis=1)
+    table["feature_source"] = source
+    return table
+
+
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    """The feature columns of a :func:`feature_table`, without their ``f_`` prefix."""
+    return [c.removeprefix("f_") for c in table.columns if c.startswith("f_")]
+
+
+def export_csv(store: Store, path: Path, *, extractor: str, candidates: bool = False) -> int:
+    """Write the table as CSV: location, tags, then every feature. Returns the row count."""
+    table = feature_table(store, extractor=extractor, candidates=candidates)
+    location = table["path"].where(table["path"].notna(), table["spotify_uri"])
+    out = pd.concat(
+        [
+            location.rename("location"),
+            table[list(TAG_COLUMNS)],
+            table["feature_source"],
+            table[[c for c in table.columns if c.startswith("f_")]].rename(
+                columns=lambda c: c.removeprefix("f_")
+            ),
+        ],
+        axis=1,
+    )
+    out.to_csv(path, index=False)
+    return len(out)
