@@ -1,9 +1,11 @@
-"""Library: what is in the person's music library, and what could not be read."""
+"""Library: what is in the person's music library, how it sounds, what could not be read."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from trace.table import feature_columns
 from trace.ui import charts, data, widgets
 
 st.title("Library")
@@ -18,29 +20,63 @@ if counts["library_tracks"] == 0:
     widgets.scan_form(key="scan-first")
     st.stop()
 
-tracks = data.tracks(database, fingerprint)
-columns = st.columns(4)
+table = data.features(database, fingerprint)
+with_features = int((table["feature_source"] != "none").sum())
+columns = st.columns(5)
 columns[0].metric("Tracks", f"{counts['library_tracks']:,}")
-columns[1].metric("Artists", f"{tracks['artist'].replace('', None).nunique():,}")
-columns[2].metric("Playing time", charts.playing_time(tracks["duration"].sum()))
-columns[3].metric("Candidates", f"{counts['candidates']:,}")
+columns[1].metric("Artists", f"{table['artist'].replace('', None).nunique():,}")
+columns[2].metric("Playing time", charts.playing_time(table["duration"].sum()))
+columns[3].metric("With audio features", f"{with_features:,}")
+columns[4].metric("Candidates", f"{counts['candidates']:,}")
 
+st.subheader("How your library sounds")
+if with_features == 0:
+    st.info(
+        "No audio features yet: extract them on the **Sources** page "
+        "(or run `python -m trace extract`)."
+    )
+else:
+    available = feature_columns(table)
+    chosen = st.multiselect(
+        "Features",
+        available,
+        default=[f for f in charts.DEFAULT_HISTOGRAMS if f in available],
+        format_func=charts.feature_label,
+    )
+    days = st.slider(
+        "Compare with tracks added in the last … days",
+        0,
+        365,
+        90,
+        step=15,
+        help="0 shows the whole library only.",
+    )
+    cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=days)
+    recent = (table["added_at"] >= cutoff) if days else None
+    grid = st.columns(2)
+    for i, feature in enumerate(chosen):
+        grid[i % 2].altair_chart(
+            charts.feature_histogram(table, feature, recent=recent), width="stretch"
+        )
+
+st.subheader("Who and when")
 left, right = st.columns(2)
-left.altair_chart(charts.top_values(tracks, "artist", "Top artists"), width="stretch")
-right.altair_chart(charts.top_values(tracks, "genre", "Top genres"), width="stretch")
-if tracks["year"].notna().any():
-    left.altair_chart(charts.year_histogram(tracks), width="stretch")
+left.altair_chart(charts.top_values(table, "artist", "Top artists"), width="stretch")
+right.altair_chart(charts.top_values(table, "genre", "Top genres"), width="stretch")
+if table["year"].notna().any():
+    left.altair_chart(charts.year_histogram(table), width="stretch")
 else:
     left.caption("No release years in the tags yet.")
-right.altair_chart(charts.top_values(tracks, "format", "Formats"), width="stretch")
+right.altair_chart(charts.top_values(table, "format", "Formats"), width="stretch")
 
 st.subheader("Tracks")
-st.dataframe(charts.track_table(tracks), hide_index=True, width="stretch")
+st.dataframe(charts.track_table(table), hide_index=True, width="stretch")
 
 errors = data.scan_errors(database, fingerprint)
 if len(errors):
     with st.expander(f"{charts.plural(len(errors), 'file')} skipped or read with warnings"):
         st.dataframe(charts.error_table(errors), hide_index=True, width="stretch")
-
-with st.expander("Scan another folder"):
-    widgets.scan_form(key="scan-more", expanded=False)
+failures = data.feature_errors(database, fingerprint)
+if len(failures):
+    with st.expander(f"{charts.plural(len(failures), 'file')} could not be analysed"):
+        st.dataframe(failures.rename(columns=str.capitalize), hide_index=True, width="stretch")

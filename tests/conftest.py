@@ -10,6 +10,7 @@ def home(tmp_path, monkeypatch):
     """A fresh TRACE home folder for the test."""
     folder = tmp_path / "trace-home"
     monkeypatch.setenv("TRACE_HOME", str(folder))
+    monkeypatch.setenv("TRACE_DEMO", "off")  # tests that want the demo build it themselves
     return folder
 
 

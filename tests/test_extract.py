@@ -15,12 +15,12 @@ import pytest
 from audiofiles import make_track, write_samples
 
 from trace import extract as extract_module
-from trace import features as features_module
+from trace import windows as windows_module
 from trace import synth
 from trace.csv_import import import_feature_csv, spotify_uri
-from trace.decode import Windows
+from trace.windows import Windows, extractor_id
 from trace.errors import SourceError
-from trace.extract import extract_library, extractor_id, pending_jobs
+from trace.extract import extract_library, pending_jobs
 from trace.scan import scan_library
 from trace.table import export_csv, feature_table
 
@@ -61,8 +61,7 @@ def test_new_windows_or_a_new_version_recompute(library, store, monkeypatch):
     extract_library(store, windows=SHORT, workers=1)
     other = Windows(count=1, seconds=6, whole_below=12)
     assert len(pending_jobs(store, extractor_id(other))) == 4
-    monkeypatch.setattr(features_module, "EXTRACTOR_VERSION", 99)
-    monkeypatch.setattr(extract_module, "EXTRACTOR_VERSION", 99)
+    monkeypatch.setattr(windows_module, "EXTRACTOR_VERSION", 99)
     assert extractor_id(SHORT).startswith("99/")
     assert len(pending_jobs(store, extractor_id(SHORT))) == 4
 

@@ -8,6 +8,7 @@ message and exit status 2; anything else is a bug and shows its traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,12 +17,12 @@ from tqdm import tqdm
 
 from trace import config
 from trace.csv_import import import_feature_csv
-from trace.decode import Windows
 from trace.errors import TraceError
-from trace.extract import extract_library, extractor_id
+from trace.extract import extract_library
 from trace.scan import Progress, scan_library
 from trace.store import Store
 from trace.table import export_csv
+from trace.windows import Windows, extractor_id
 
 
 class TerminalProgress:
@@ -48,8 +49,26 @@ class TerminalProgress:
         self.bar.close()
 
 
+class JsonProgress:
+    """Progress as JSON lines on stdout, for a program that runs TRACE as a subprocess
+    (the dashboard does, to keep heavy work and its worker processes out of its server)."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        line = {"progress": {"done": done, "total": total, "message": message}}
+        print(json.dumps(line), flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+PROGRESS_STYLE = "bar"
+
+
 def _with_progress(unit: str, work: Callable[[Progress], object]) -> object:
-    bar = TerminalProgress(unit)
+    bar = JsonProgress(unit) if PROGRESS_STYLE == "jsonl" else TerminalProgress(unit)
     try:
         return work(bar)
     finally:
@@ -121,6 +140,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from trace import demo
+    from trace.demo.build import install_demo  # synthesis code loads only when asked for
+
+    with Store() as store:
+        if args.remove:
+            demo.remove_demo(store)
+            print("The demo library is removed; it will not be generated again.")
+            return 0
+        summary = _with_progress(
+            "step",
+            lambda bar: install_demo(store, part=args.part, workers=args.workers, progress=bar),
+        )
+    print(summary)
+    print(f"Files are in {demo.demo_folder()}. Start the dashboard to explore them.")
+    return 0
+
+
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (all cores)")
     parser.add_argument(
@@ -145,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="TRACE: map your music taste and find new music that fits it.",
         epilog="Data lives in the TRACE home folder (TRACE_HOME overrides): "
         f"{config.home(create=False)}",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("bar", "jsonl"),
+        default="bar",
+        help="progress as a terminal bar, or as JSON lines on stdout for programs",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -176,6 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--pool", metavar="NAME", help="import as a candidate pool")
     importer.set_defaults(run=cmd_import)
 
+    demo = commands.add_parser(
+        "demo", help="generate the demo library (about 240 tracks, history, candidates)"
+    )
+    demo.add_argument("--workers", type=int, metavar="N", help="worker processes (all cores)")
+    demo.add_argument("--remove", action="store_true", help="remove the demo library")
+    demo.add_argument(
+        "--part",
+        choices=("library", "candidates", "all"),
+        default="all",
+        help="build only the library (enough for the Library page) or the candidates",
+    )
+    demo.set_defaults(run=cmd_demo)
+
     for sub in (scan, extract, importer):
         sub.add_argument(
             "--show-problems", type=int, default=20, metavar="N", help="list at most N problems"
@@ -184,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global PROGRESS_STYLE
     args = build_parser().parse_args(argv)
+    PROGRESS_STYLE = args.progress
     try:
         return int(args.run(args))
     except TraceError as error:

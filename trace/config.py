@@ -28,3 +28,8 @@ def home(*, create: bool = True) -> Path:
 def database_path() -> Path:
     """The SQLite database inside the home folder."""
     return home() / DATABASE_NAME
+
+
+def demo_allowed() -> bool:
+    """Whether a fresh TRACE home may build the demo by itself (``TRACE_DEMO=off`` stops it)."""
+    return os.environ.get("TRACE_DEMO", "on").strip().lower() not in ("off", "0", "no", "false")

@@ -16,7 +16,7 @@ import av
 import numpy as np
 import soxr
 
-from trace.errors import ParameterError
+from trace.windows import Windows
 
 ANALYSIS_RATE = 22050
 """Samples per second of the analysed signal: enough for every descriptor (up to 11 kHz)."""
@@ -32,38 +32,6 @@ class DecodeFailure(Exception):  # noqa: N818 - a per-file outcome, recorded wit
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class Windows:
-    """Which parts of a track are analysed.
-
-    ``count`` excerpts of ``seconds`` each, centred at 1/(count+1), 2/(count+1), … of
-    the track (for 3: at 25 %, 50 % and 75 %), which skips intros and fade-outs. A track
-    no longer than ``whole_below`` seconds is analysed whole.
-    """
-
-    count: int = 3
-    seconds: float = 30.0
-    whole_below: float = 100.0
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.count <= 10:
-            raise ParameterError(f"windows count must be 1–10, got {self.count}")
-        if not 5.0 <= self.seconds <= 120.0:
-            raise ParameterError(f"window seconds must be 5–120, got {self.seconds}")
-        if self.whole_below < self.seconds:
-            raise ParameterError("whole_below must be at least the window length")
-
-    def spans(self, duration: float) -> list[tuple[float, float]]:
-        """``(start, end)`` in seconds of each window of a track ``duration`` long."""
-        if duration <= max(self.whole_below, self.count * self.seconds):
-            return [(0.0, duration)]
-        spans = []
-        for i in range(1, self.count + 1):
-            centre = duration * i / (self.count + 1)
-            spans.append((centre - self.seconds / 2, centre + self.seconds / 2))
-        return spans
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,7 @@
 cannot be analysed honestly (silence, too little audio, NaN or Inf samples), computes
 the spectrogram family once per window (:mod:`trace.descriptors`) and derives the raw
 descriptors and the Spotify-named estimates (:mod:`trace.estimates`) from it.
-Bump :data:`EXTRACTOR_VERSION` whenever a number would change: stored features are
-kept per (content signature, version), so a bump recomputes everything.
+Bump :data:`trace.windows.EXTRACTOR_VERSION` whenever a number would change.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from trace import descriptors, estimates
-from trace.decode import Decoded, DecodeFailure, Windows, decode_windows
+from trace.decode import Decoded, DecodeFailure, decode_windows
+from trace.windows import Windows
 
-EXTRACTOR_VERSION = 1
 MIN_SECONDS = 3.0
 SILENCE_DBFS = -60.0
 
@@ -84,6 +83,15 @@ def analyse(decoded: Decoded) -> dict[str, float]:
         "duration_ms": decoded.duration * 1000.0,
     }
     return {**spotify, **raw}
+
+
+def warm_up() -> None:
+    """Pay librosa's and numba's first-call costs (about 4.5 s) on a synthetic tone."""
+    seconds, rate = 6.0, 22050
+    t = np.arange(int(rate * seconds)) / rate
+    tone = 0.2 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 2 * t))
+    tone = tone.astype(np.float32)
+    analyse(Decoded(np.stack([tone, tone]), rate, [(0, len(tone))], seconds, rate, 2))
 
 
 def _check(decoded: Decoded) -> None:

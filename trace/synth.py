@@ -51,6 +51,8 @@ def hat(rng: np.random.Generator, sr: int = SR) -> np.ndarray:
 def place(track: np.ndarray, sound: np.ndarray, at_s: float, sr: int, gain: float = 1.0) -> None:
     """Add ``sound`` into ``track`` starting at ``at_s`` seconds (clipped at the end)."""
     start = round(at_s * sr)
+    if start < 0:
+        sound, start = sound[-start:], 0
     if start >= len(track):
         return
     end = min(len(track), start + len(sound))
@@ -94,16 +96,27 @@ def drum_pattern(
     return track
 
 
+TABLE_SIZE = 4096
+
+
 def tone(
     freq: float, seconds: float, *, sr: int = SR, harmonics: int = 6, brightness: float = 0.6
 ) -> np.ndarray:
-    """A harmonic tone; ``brightness`` is the amplitude ratio between harmonics."""
-    t = np.arange(int(seconds * sr)) / sr
-    out = np.zeros_like(t)
+    """A harmonic tone; ``brightness`` is the amplitude ratio between harmonics.
+
+    Wavetable synthesis: one period with the harmonics below Nyquist, read at ``freq``
+    with linear interpolation — the cost does not grow with the number of harmonics.
+    """
+    phase = np.arange(TABLE_SIZE) / TABLE_SIZE
+    table = np.zeros(TABLE_SIZE)
     for h in range(1, harmonics + 1):
         if freq * h < sr / 2:
-            out += brightness ** (h - 1) * np.sin(2 * np.pi * freq * h * t)
-    return (out / max(1e-9, np.abs(out).max())).astype(np.float32)
+            table += brightness ** (h - 1) * np.sin(2 * np.pi * h * phase)
+    table /= max(1e-9, np.abs(table).max())
+    position = (np.arange(int(seconds * sr)) * (freq * TABLE_SIZE / sr)) % TABLE_SIZE
+    return np.interp(position, np.arange(TABLE_SIZE + 1), np.append(table, table[0])).astype(
+        np.float32
+    )
 
 
 def chord(
@@ -149,15 +162,18 @@ def progression(
         (7, MAJOR),
         (0, MINOR if minor else MAJOR),
     ]
+    decay = np.exp(-np.arange(int(chord_s * sr)) / (1.0 * sr)).astype(np.float32)
+    sounds = {}  # each of the chords is synthesised once
+    for offset, quality in steps:
+        if (offset, quality) not in sounds:
+            sound = chord(root + offset, quality, chord_s, sr=sr, brightness=brightness)
+            bass = tone(midi_hz(root - 12 + offset), chord_s, sr=sr)
+            n = min(len(sound), len(bass), len(decay))
+            sounds[offset, quality] = sound[:n] + 0.5 * bass[:n] * decay[:n]
     out = np.zeros(int(seconds * sr), np.float32)
     at, i = 0.0, 0
     while at < seconds:
-        offset, quality = steps[i % len(steps)]
-        sound = chord(root + offset, quality, chord_s, sr=sr, brightness=brightness)
-        sound = sound + 0.5 * tone(midi_hz(root - 12 + offset), chord_s, sr=sr) * np.exp(
-            -np.arange(len(sound)) / (1.0 * sr)
-        ).astype(np.float32)
-        place(out, sound, at, sr)
+        place(out, sounds[steps[i % len(steps)]], at, sr)
         at += chord_s
         i += 1
     return out
@@ -177,7 +193,8 @@ def pad(
     for interval in quality:
         for detune in (-0.3, 0.0, 0.3):
             f = midi_hz(root_midi + interval + detune / 10)
-            out += np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+            start = int(rng.integers(int(sr / f) + 1))  # a random phase
+            out += tone(f, seconds + 1 / f, sr=sr, harmonics=1)[start : start + len(t)]
     swell = 0.6 + 0.4 * np.sin(2 * np.pi * t / rng.uniform(6, 12)) ** 2
     return (out * swell / (3 * len(quality))).astype(np.float32)
 
@@ -193,7 +210,7 @@ def pluck(
     # One period at a time: each pass averages neighbours, a low-pass that damps the string.
     for start in range(0, len(out), period):
         out[start : start + period] = buffer
-        buffer = damping * 0.5 * (buffer + np.roll(buffer, -1))
+        buffer = damping * 0.5 * (buffer + np.concatenate((buffer[1:], buffer[:1])))
     return out[:n]
 
 

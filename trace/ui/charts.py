@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 ACCENT = "#1DB954"
@@ -19,6 +20,90 @@ TRACK_COLUMNS = {
     "status": "File",
     "path": "Path",
 }
+
+
+FEATURE_LABELS = {
+    "tempo": "Tempo (BPM)",
+    "loudness": "Loudness (LUFS)",
+    "energy": "Energy",
+    "danceability": "Danceability",
+    "acousticness": "Acousticness",
+    "valence": "Valence (imported)",
+    "speechiness": "Speechiness (imported)",
+    "liveness": "Liveness (imported)",
+    "instrumentalness": "Instrumentalness (imported)",
+    "key": "Key (0 = C … 11 = B)",
+    "mode": "Mode (1 major, 0 minor)",
+    "key_confidence": "Key confidence",
+    "duration_ms": "Length (ms)",
+    "pulse_clarity": "Pulse clarity",
+    "onset_rate": "Onsets per second",
+    "onset_activity": "Onset activity",
+    "beat_strength": "Beat strength",
+    "spectral_centroid_mean": "Brightness (spectral centroid, Hz)",
+    "spectral_rolloff_mean": "Spectral roll-off (Hz)",
+    "spectral_flatness_mean": "Noisiness (spectral flatness)",
+    "rms_mean": "Level (RMS)",
+    "zcr_mean": "Zero-crossing rate",
+}
+DEFAULT_HISTOGRAMS = ("tempo", "energy", "danceability", "loudness", "acousticness", "key")
+
+
+def feature_label(name: str) -> str:
+    """A person-facing name for a feature column: ``"mfcc_03_mean"`` → ``"Mfcc 03 mean"``."""
+    return FEATURE_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def feature_histogram(
+    table: pd.DataFrame, feature: str, *, recent: pd.Series | None = None, bins: int = 24
+) -> alt.Chart:
+    """Share of tracks per bin of ``feature``; with ``recent``, its share drawn over it."""
+    values = table[f"f_{feature}"].astype(float)
+    finite = values.dropna()
+    edges = np.histogram_bin_edges(finite, bins=bins) if len(finite) else np.arange(2.0)
+    groups = {"All tracks": values}
+    if recent is not None and recent.any():
+        groups["Added recently"] = values[recent]
+    frames = []
+    for group, column in groups.items():
+        counts, _ = np.histogram(column.dropna(), bins=edges)
+        share = counts / max(1, counts.sum())
+        frames.append(
+            pd.DataFrame(
+                {
+                    "start": edges[:-1],
+                    "end": edges[1:],
+                    "share": share,
+                    "tracks": counts,
+                    "group": group,
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    label = feature_label(feature)
+    return (
+        alt.Chart(frame, title=label)
+        .mark_bar(opacity=0.75, binSpacing=0)
+        .encode(
+            x=alt.X("start:Q", bin="binned", title=label),
+            x2="end:Q",
+            y=alt.Y("share:Q", title="Share of tracks", axis=alt.Axis(format="%"), stack=None),
+            color=alt.Color(
+                "group:N",
+                title=None,
+                scale=alt.Scale(range=[ACCENT, "#F2A541"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("group:N", title="Tracks"),
+                alt.Tooltip("start:Q", title="From", format=".3g"),
+                alt.Tooltip("end:Q", title="To", format=".3g"),
+                alt.Tooltip("tracks:Q", title="Count"),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+            ],
+        )
+        .properties(height=220)
+    )
 
 
 def top_values(tracks: pd.DataFrame, column: str, title: str, *, limit: int = 15) -> alt.Chart:

@@ -14,6 +14,8 @@ import streamlit as st
 
 from trace import config
 from trace.store import Store
+from trace.table import feature_table
+from trace.windows import Windows, extractor_id
 
 
 def library_key() -> tuple[str, str]:
@@ -54,3 +56,22 @@ def counts(database: str, fingerprint: str) -> dict[str, int]:
 def folders(database: str, fingerprint: str) -> pd.DataFrame:
     with Store(database) as store:
         return store.folders()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def features(database: str, fingerprint: str, *, candidates: bool = False) -> pd.DataFrame:
+    """The track × feature table of the default extractor."""
+    with Store(database) as store:
+        table = feature_table(store, extractor=extractor_id(Windows()), candidates=candidates)
+    table["added_at"] = pd.to_datetime(table["added_at"], utc=True, errors="coerce")
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def feature_errors(database: str, fingerprint: str) -> pd.DataFrame:
+    with Store(database) as store:
+        return store.frame(
+            "SELECT display_path AS path, reason, detail, at FROM feature_errors "
+            "WHERE extractor = ? ORDER BY display_path",
+            (extractor_id(Windows()),),
+        )

@@ -1,0 +1,61 @@
+"""Rendering one planned demo track: synthesise, encode, tag, date."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from trace.demo.catalogue import TrackPlan, style_of
+from trace.demo.styles import SR, STYLES, render
+from trace.tag_families import Tags
+from trace.tagging import write_tags
+
+_SUBTYPES = {"mp3": ("MP3", "MPEG_LAYER_III"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
+
+
+def encode(path: Path, samples: np.ndarray, sr: int, *, fmt: str) -> None:
+    """Write mono samples to ``path`` as ``fmt`` ("mp3", "flac" or "ogg")."""
+    major, subtype = _SUBTYPES[fmt]
+    with sf.SoundFile(path, "w", sr, 1, format=major, subtype=subtype) as out:
+        # Block by block: libvorbis overflows its stack on long single writes.
+        for start in range(0, len(samples), 32768):
+            out.write(samples[start : start + 32768])
+
+
+def render_plan(plan: TrackPlan) -> Path:
+    """Synthesise, encode and tag the track of ``plan``; date its file if it is owned."""
+    rng = np.random.default_rng(plan.seed)
+    blend = STYLES[plan.blend] if plan.blend else None
+    style = style_of(plan)
+    samples, _, _, _ = render(style, rng, plan.seconds, blend=blend)
+    plan.path.parent.mkdir(parents=True, exist_ok=True)
+    # Written and tagged under a hidden name, then renamed: a killed run leaves no half file.
+    partial = plan.path.with_name("." + plan.path.name)
+    fmt = plan.path.suffix.lower().lstrip(".")
+    encode(partial, samples, SR, fmt=fmt)
+    rating = float(np.round(rng.uniform(0.4, 1.0), 1)) if rng.random() < 0.3 else None
+    write_tags(
+        partial,
+        Tags(
+            title=plan.title,
+            artists=(plan.artist,),
+            album=plan.album,
+            album_artist=plan.artist,
+            genres=style.genres[: 1 + int(rng.integers(len(style.genres)))],
+            date=str(plan.year),
+            year=plan.year,
+            track_number=plan.track_number,
+            track_total=12,
+            label="TRACE Demo Records",
+            comment="Composed by TRACE's demo generator",
+            rating=rating,
+        ),
+    )
+    if plan.added_at is not None:
+        stamp = plan.added_at.timestamp()
+        os.utime(partial, (stamp, stamp))
+    os.replace(partial, plan.path)
+    return plan.path

@@ -1,0 +1,60 @@
+"""The demo in the dashboard: generated on a fresh start, and announced on every page."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from trace import config, demo
+from trace.store import Store
+from trace.ui.jobs import run_job, start_job
+
+
+@st.cache_resource
+def _install_lock() -> threading.Lock:
+    """One demo installation at a time, however many browser tabs start it."""
+    return threading.Lock()
+
+
+def ensure_demo() -> None:
+    """On a fresh TRACE home, build the demo library with visible progress, then rerun."""
+    with Store() as store:
+        if not demo.needs_demo(store):
+            return
+    with _install_lock(), Store() as store:
+        if not demo.needs_demo(store):  # another tab finished it while we waited
+            return
+        st.title("Welcome to TRACE")
+        st.write(
+            "Nothing is set up yet, so TRACE is composing a **demo library** to show you "
+            "around: about 240 tracks in six styles and 18 months of listening history "
+            "(120 candidate tracks follow in the background). It goes through the same "
+            "steps as your own music will: scanning, then audio analysis. This takes "
+            "about a minute, once."
+        )
+        with st.status("Building the demo library…", expanded=True) as status:
+            result = run_job("demo", "--part", "library")
+            if not result.ok:
+                status.update(label="The demo could not be built", state="error")
+                st.error(f"TRACE could not build the demo library:\n\n{result.error[-2000:]}")
+                st.stop()
+            status.update(label=" ".join(result.lines[:1]), state="complete")
+        # The candidates are only needed for recommendations: built while people look.
+        start_job("demo", "--part", "candidates", log=config.home() / "demo-candidates.log")
+    st.rerun()
+
+
+def demo_banner() -> None:
+    """Say plainly that this is the demo, and how to switch to one's own music."""
+    with Store() as store:
+        active = demo.is_active(store)
+    if active:
+        st.info(
+            "**You are exploring the TRACE demo library** — music TRACE composed itself. "
+            "To use your own: open **Sources**, scan your music folder, then remove the "
+            "demo there (or run `python -m trace scan ~/Music` and "
+            "`python -m trace demo --remove`). Spotify connection is coming in a later "
+            "version.",
+            icon=":material/science:",
+        )

@@ -1,0 +1,66 @@
+"""Heavy work for the dashboard, run as ``python -m trace …`` in a subprocess.
+
+Composing the demo and extracting features use worker processes of their own; started
+from inside the Streamlit server, Python's multiprocessing would re-run the dashboard
+script in each worker. A subprocess keeps the server light and safe (a crash in a codec
+cannot take the dashboard down) and reports progress as JSON lines, drawn here as a bar.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    ok: bool
+    lines: list[str]
+    """What the command printed for people (its summary), without the progress lines."""
+    error: str
+
+
+def run_job(*arguments: str) -> JobResult:
+    """Run ``python -m trace --progress jsonl ARGUMENTS`` with a progress bar."""
+    bar = st.progress(0.0, text="Starting…")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trace", "--progress", "jsonl", *arguments],
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        try:
+            update = json.loads(line)["progress"]
+        except (ValueError, KeyError, TypeError):
+            lines.append(line.rstrip("\n"))
+            continue
+        total = update["total"]
+        fraction = min(1.0, update["done"] / total) if total else 0.0
+        bar.progress(fraction, text=update["message"])
+    error = process.stderr.read() if process.stderr else ""
+    process.wait()
+    bar.empty()
+    return JobResult(process.returncode == 0, lines, error.strip())
+
+
+def start_job(*arguments: str, log: Path) -> subprocess.Popen:
+    """Start ``python -m trace ARGUMENTS`` in the background, its output going to ``log``."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "trace", *arguments],
+            cwd=REPOSITORY,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # it finishes its work even if the dashboard stops
+        )
