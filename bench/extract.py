@@ -26,11 +26,11 @@ from threadpoolctl import threadpool_limits
 
 from trace import synth
 from trace.decode import decode_windows
-from trace.windows import Windows
 from trace.extract import extract_library
 from trace.features import extract_file
 from trace.scan import scan_library
 from trace.store import Store
+from trace.windows import Windows
 
 FORMATS = ("mp3", "flac", "ogg")
 SR = 44100

@@ -25,23 +25,48 @@ CHART = "[data-testid='stVegaLiteChart']"
 
 def time_to_library(home: Path, *, name: str) -> tuple[float, list[str]]:
     """Seconds from launching the server to a drawn Library page; progress texts seen."""
-    started = time.perf_counter()
     seen: list[str] = []
-    with dashboard(home, timeout=60) as url, browser_page() as page:
-        page.goto(url)
-        while not page.locator(LIBRARY_READY).count():
-            if time.perf_counter() - started > 300:
-                raise TimeoutError("the Library page did not appear within 300 s")
-            for text in page.locator("[data-testid='stProgress']").all_inner_texts():
-                text = " ".join(text.split())
-                if text and (not seen or seen[-1] != text):
-                    seen.append(text)
-            page.wait_for_timeout(250)
-        page.wait_for_selector(CHART, timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
-        elapsed = time.perf_counter() - started
-        screenshot(page, name)
+    with browser_page() as page:  # the person's browser is already open
+        started = time.perf_counter()
+        with dashboard(home, timeout=60) as url:
+            healthy = time.perf_counter() - started
+            page.goto(url)
+            elapsed = _until_library(page, started, seen)
+            print(f"{name}: server healthy after {healthy:.1f} s, Library after {elapsed:.1f} s")
+            screenshot(page, name)
     return elapsed, seen
+
+
+def _until_library(page, started: float, seen: list[str]) -> float:
+    """Seconds from ``started`` until the Library page is drawn, noting progress texts."""
+    while not page.locator(LIBRARY_READY).count():
+        if time.perf_counter() - started > 300:
+            raise TimeoutError("the Library page did not appear within 300 s")
+        for text in page.locator("[data-testid='stProgress']").all_inner_texts():
+            text = " ".join(text.split())
+            if text and (not seen or seen[-1] != text):
+                seen.append(text)
+        page.wait_for_timeout(250)
+    page.wait_for_selector(CHART, timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    return time.perf_counter() - started
+
+
+def wait_for_candidates(home: Path, timeout: float = 180.0) -> float:
+    """Seconds until the background job has composed and analysed the candidates."""
+    from trace.store import Store
+    from trace.windows import Windows, extractor_id
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with Store(home / "trace.sqlite3") as store:
+            done = store.execute(
+                "SELECT count(*) FROM features WHERE extractor = ?", (extractor_id(Windows()),)
+            ).fetchone()[0]
+        if done >= 360:
+            return time.perf_counter() - started
+        time.sleep(1)
+    raise TimeoutError("the candidates were not ready in time")
 
 
 def main() -> None:
@@ -50,12 +75,14 @@ def main() -> None:
         home = Path(tmp) / "trace-home"
         home.mkdir()
         first, progress = time_to_library(home, name="first-run")
+        background = wait_for_candidates(home)
         second, _ = time_to_library(home, name="second-start")
     print(f"machine: {common.machine()}")
     print(f"progress messages seen during the first run ({len(progress)}):")
     for text in progress[:: max(1, len(progress) // 12)]:
         print(f"  {text}")
     print(f"| first run, fresh home → Library with histograms | {first:.1f} s | target ≤ 90 s |")
+    print(f"| candidates finished in the background | {background:.0f} s after the Library |")
     print(f"| second start → Library with histograms | {second:.1f} s | target ≤ 5 s |")
 
 

@@ -8,7 +8,11 @@ import pytest
 from audiofiles import make_track
 from streamlit.testing.v1 import AppTest
 
+from trace import demo
 from trace.scan import scan_library
+from trace.store import Store
+from trace.ui import demo as demo_ui
+from trace.ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/library.py", "pages/sources.py"]
@@ -59,3 +63,29 @@ def test_scanning_from_the_page(home, music):
     assert any("1 new" in s.value for s in app.success)
     app.run()
     assert "From The Page" in set(app.dataframe[0].value["Title"])
+
+
+def test_the_demo_says_so(store, music):
+    """(AppTest's switch_page runs the page alone; the browser test checks every page.)"""
+    make_track(music / "a.flac", {"title": "Alpha"})
+    scan_library([music], store)
+    store.set_setting(demo.ACTIVE_SETTING, "1")
+    app = run_page(PAGES[0])
+    assert "demo library" in app.info[0].value and "Sources" in app.info[0].value
+
+
+def test_a_fresh_home_builds_the_demo_without_being_asked(home, monkeypatch):
+    calls = []
+    monkeypatch.setenv("TRACE_DEMO", "on")
+
+    def fake_job(*arguments):
+        calls.append(arguments)
+        with Store() as opened:
+            opened.set_setting(demo.REMOVED_SETTING, "1")  # stands in for a built demo
+        return jobs.JobResult(True, ["Demo ready."], "")
+
+    monkeypatch.setattr(demo_ui, "run_job", fake_job)
+    monkeypatch.setattr(demo_ui, "start_job", lambda *a, **k: calls.append(a))
+    run_page("pages/library.py")
+    assert calls[0] == ("demo", "--part", "library")
+    assert calls[1] == ("demo", "--part", "candidates")

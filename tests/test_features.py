@@ -9,8 +9,8 @@ from audiofiles import write_audio, write_samples
 
 from trace import synth
 from trace.decode import Decoded, DecodeFailure, decode_windows
-from trace.windows import Windows
 from trace.features import SPOTIFY_FEATURES, analyse, extract_file
+from trace.windows import Windows
 
 RNG = np.random.default_rng(20261122)
 SR = synth.SR
