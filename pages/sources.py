@@ -1,10 +1,11 @@
-"""Sources: the folders TRACE reads, and where it keeps its data."""
+"""Sources: the folders TRACE reads, the audio analysis, the demo, and where data lives."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from trace import config
+from trace import config, demo
+from trace.store import Store
 from trace.ui import charts, data, widgets
 
 st.title("Sources")
@@ -17,6 +18,31 @@ if len(folders):
 else:
     st.caption("No folders yet.")
 widgets.scan_form(key="scan-sources")
+
+st.subheader("Audio analysis")
+table = data.features(database, fingerprint)
+missing = int((table["feature_source"] == "none").sum())
+st.write(
+    f"{charts.plural(len(table) - missing, 'track')} of {len(table):,} have audio features."
+    + (f" {missing:,} are waiting for analysis." if missing else "")
+)
+if st.button("Analyse new and changed files", disabled=not missing):
+    widgets.extract_with_progress()
+
+st.subheader("Demo library")
+with Store(database) as store:
+    active = demo.is_active(store)
+if active:
+    st.write(
+        "The demo library is in use. Once your own music is scanned, remove the demo so "
+        "it does not mix with your taste. It will not come back by itself."
+    )
+    if st.button("Remove the demo library", type="secondary"):
+        with Store(database) as store:
+            demo.remove_demo(store)
+        st.rerun()
+else:
+    st.caption("The demo library is not in use (`python -m trace demo` builds it).")
 
 st.subheader("TRACE home folder")
 st.code(str(config.home()), language=None)

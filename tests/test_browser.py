@@ -6,6 +6,7 @@ import pytest
 from audiofiles import make_track
 from browser import browser_page, dashboard, open_page, screenshot
 
+from trace import demo
 from trace.scan import scan_library
 from trace.store import Store
 
@@ -22,12 +23,15 @@ def test_every_page_opens_in_a_browser(home, music):
     (music / "broken.mp3").write_bytes(b"\x00" * 100)
     with Store() as store:
         scan_library([music], store)
+        store.set_setting(demo.ACTIVE_SETTING, "1")
 
     with dashboard(home) as url, browser_page() as page:
         for name, path in PAGES.items():
             open_page(page, f"{url}/{path}")
             screenshot(page, name)
             assert page.locator("h1").first.inner_text() == name.title()
+            banner = page.locator("[data-testid='stAlert']").first.inner_text()
+            assert "exploring the TRACE demo library" in banner
         open_page(page, url)
         assert (
             page.get_by_text("Song 1").count()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 ACCENT = "#1DB954"
+RECENT = "#F2A541"
 
 TRACK_COLUMNS = {
     "title": "Title",
@@ -91,8 +92,8 @@ def feature_histogram(
             color=alt.Color(
                 "group:N",
                 title=None,
-                scale=alt.Scale(range=[ACCENT, "#F2A541"]),
-                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=["All tracks", "Added recently"], range=[ACCENT, RECENT]),
+                legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
                 alt.Tooltip("group:N", title="Tracks"),
@@ -102,7 +103,7 @@ def feature_histogram(
                 alt.Tooltip("share:Q", title="Share", format=".0%"),
             ],
         )
-        .properties(height=220)
+        .properties(height=320)
     )
 
 
@@ -168,7 +169,10 @@ def plural(count: int, noun: str) -> str:
 
 
 def error_table(errors: pd.DataFrame) -> pd.DataFrame:
-    table = errors.assign(kept=errors["track_kept"].map({1: "kept, with a warning", 0: "skipped"}))
+    table = errors.assign(
+        kept=errors["track_kept"].map({1: "kept, with a warning", 0: "skipped"}),
+        at=local_time(errors["at"]),
+    )
     return table[["path", "reason", "detail", "kept", "at"]].rename(
         columns={
             "path": "File",
@@ -182,6 +186,8 @@ def error_table(errors: pd.DataFrame) -> pd.DataFrame:
 
 def folder_table(folders: pd.DataFrame) -> pd.DataFrame:
     table = folders.assign(pool=folders["pool"].fillna("your library"))
+    for column in ("added_at", "last_scan_at"):
+        table[column] = local_time(table[column])
     return table.rename(
         columns={
             "path": "Folder",
@@ -190,3 +196,9 @@ def folder_table(folders: pd.DataFrame) -> pd.DataFrame:
             "last_scan_at": "Last scanned",
         }
     )
+
+
+def local_time(values: pd.Series) -> pd.Series:
+    """Stored UTC timestamps as ``2026-11-22 07:38`` in the computer's time zone."""
+    moments = pd.to_datetime(values, utc=True, errors="coerce")
+    return moments.dt.tz_convert(None).dt.strftime("%Y-%m-%d %H:%M").fillna("")
