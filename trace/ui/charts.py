@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -201,4 +203,5 @@ def folder_table(folders: pd.DataFrame) -> pd.DataFrame:
 def local_time(values: pd.Series) -> pd.Series:
     """Stored UTC timestamps as ``2026-11-22 07:38`` in the computer's time zone."""
     moments = pd.to_datetime(values, utc=True, errors="coerce")
-    return moments.dt.tz_convert(None).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    local_zone = datetime.now().astimezone().tzinfo
+    return moments.dt.tz_convert(local_zone).dt.strftime("%Y-%m-%d %H:%M").fillna("")
