@@ -15,7 +15,6 @@ import pandas as pd
 
 from trace.store import Store
 
-IMPORT_ONLY = ("valence", "speechiness", "liveness", "instrumentalness")
 TAG_COLUMNS = (
     "title",
     "artist",

@@ -41,7 +41,6 @@ _READERS = {
     "WAV": WAVE,
     "AIFF": AIFF,
 }
-SUPPORTED_FORMATS = tuple(_READERS)
 
 _UNSUPPORTED_MAGIC = {
     b"0&\xb2u\x8ef\xcf\x11": "WMA/ASF",
