@@ -9,7 +9,8 @@ from audiofiles import write_audio, write_samples
 
 from trace import synth
 from trace.decode import Decoded, DecodeFailure, decode_windows
-from trace.features import SPOTIFY_FEATURES, analyse, extract_file
+from trace.features import analyse, extract_file
+from trace.params import SPOTIFY_FEATURES
 from trace.windows import Windows
 
 RNG = np.random.default_rng(20261122)

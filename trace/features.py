@@ -18,18 +18,6 @@ from trace.windows import Windows
 MIN_SECONDS = 3.0
 SILENCE_DBFS = -60.0
 
-SPOTIFY_FEATURES = (
-    "tempo",
-    "loudness",
-    "energy",
-    "danceability",
-    "key",
-    "mode",
-    "acousticness",
-    "duration_ms",
-)
-"""The Spotify-named estimates; ``key_confidence`` travels with key and mode."""
-
 
 def extract_file(path: bytes | str, *, windows: Windows | None = None) -> dict[str, float]:
     """Every feature of the file at ``path``.
