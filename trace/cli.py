@@ -18,7 +18,6 @@ from tqdm import tqdm
 from trace import config
 from trace.csv_import import import_feature_csv
 from trace.errors import TraceError
-from trace.extract import extract_library
 from trace.scan import Progress, scan_library
 from trace.store import Store
 from trace.table import export_csv
@@ -64,11 +63,10 @@ class JsonProgress:
         pass
 
 
-PROGRESS_STYLE = "bar"
-
-
-def _with_progress(unit: str, work: Callable[[Progress], object]) -> object:
-    bar = JsonProgress(unit) if PROGRESS_STYLE == "jsonl" else TerminalProgress(unit)
+def _with_progress(
+    args: argparse.Namespace, unit: str, work: Callable[[Progress], object]
+) -> object:
+    bar = JsonProgress(unit) if args.progress == "jsonl" else TerminalProgress(unit)
     try:
         return work(bar)
     finally:
@@ -89,7 +87,7 @@ def _windows(args: argparse.Namespace) -> Windows:
 def cmd_scan(args: argparse.Namespace) -> int:
     with Store() as store:
         summary = _with_progress(
-            "file", lambda bar: scan_library(args.paths, store, pool=args.pool, progress=bar)
+            args, "file", lambda bar: scan_library(args.paths, store, pool=args.pool, progress=bar)
         )
         _print_problems(summary.problems, args.show_problems, "the Library page lists them all")
         target = f"candidate pool {args.pool!r}" if args.pool else "your library"
@@ -102,7 +100,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _extract(store: Store, args: argparse.Namespace) -> int:
+    from trace.extract import extract_library  # librosa loads only for commands that analyse
+
     summary = _with_progress(
+        args,
         "track",
         lambda bar: extract_library(
             store, windows=_windows(args), workers=args.workers, progress=bar
@@ -150,6 +151,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("The demo library is removed; it will not be generated again.")
             return 0
         summary = _with_progress(
+            args,
             "step",
             lambda bar: install_demo(store, part=args.part, workers=args.workers, progress=bar),
         )
@@ -240,9 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global PROGRESS_STYLE
     args = build_parser().parse_args(argv)
-    PROGRESS_STYLE = args.progress
     try:
         return int(args.run(args))
     except TraceError as error:
