@@ -12,6 +12,7 @@ from trace.cluster import cluster_space, sweep
 from trace.embed import knn_graph, scale, select_columns, umap_embed
 from trace.errors import ParameterError
 from trace.params import ClusterParams, EmbedParams, FeatureParams
+from trace.profiles import cluster_name, profile_clusters
 
 RNG = np.random.default_rng(0)
 
@@ -108,3 +109,46 @@ def test_sweep_returns_the_grid_and_suggests_one_setting():
     assert len(grid) == 4 and grid["suggested"].sum() == 1
     best = grid[grid["suggested"]].iloc[0]
     assert best["clusters"] >= 2 and best["dbcv"] == grid["dbcv"].max()
+
+
+def test_profiles_name_clusters_by_their_most_distinctive_features():
+    n = 60
+    fast_loud = pd.DataFrame(
+        {
+            "f_tempo": RNG.normal(170, 5, n),
+            "f_loudness": RNG.normal(-5, 1, n),
+            "f_mode": 0.0,
+            "f_energy": RNG.normal(0.55, 0.05, n),
+            "artist": ["Rust Choir"] * 40 + ["Vanta Wolves"] * 20,
+            "genre": "Rock",
+            "year": RNG.integers(1990, 2000, n),
+        }
+    )
+    slow_quiet = pd.DataFrame(
+        {
+            "f_tempo": RNG.normal(70, 5, n),
+            "f_loudness": RNG.normal(-25, 1, n),
+            "f_mode": 1.0,
+            "f_energy": RNG.normal(0.5, 0.05, n),
+            "artist": "Polar Drift",
+            "genre": "Ambient",
+            "year": RNG.integers(2010, 2020, n),
+        }
+    )
+    table = pd.concat([fast_loud, slow_quiet], ignore_index=True)
+    labels = np.array([0] * n + [1] * n)
+    space = np.vstack([RNG.normal(0, 1, (n, 3)), RNG.normal(10, 1, (n, 3))])
+
+    profiles = profile_clusters(table, labels, space)
+
+    rock, ambient = profiles
+    assert set(rock.name.split(" · ")) == {"fast", "loud", "minor"}
+    assert set(ambient.name.split(" · ")) == {"slow", "quiet", "major"}
+    assert rock.top_artists[0] == "Rust Choir" and rock.top_genres == ["Rock"]
+    assert 1990 <= rock.years[0] <= rock.years[1] < 2000
+    assert rock.stats.loc["tempo", "cluster_mean"] > rock.stats.loc["tempo", "library_mean"]
+    assert all(labels[m] == 0 for m in rock.medoids) and len(rock.medoids) == 3
+
+
+def test_a_cluster_like_the_library_is_mixed():
+    assert cluster_name(pd.Series({"tempo": 0.1, "loudness": -0.2})) == "mixed"
