@@ -259,3 +259,16 @@ def test_scan_tags_survive_into_the_table(music, store):
     scan_library([music], store)
     table = feature_table(store, extractor=extractor_id(SHORT))
     assert table.loc[0, "artist"] == "A; B" and table.loc[0, "feature_source"] == "none"
+
+
+def test_workers_never_rerun_the_callers_script(library, store, tmp_path, monkeypatch):
+    """As under Streamlit, where ``__main__`` is the dashboard script."""
+    marker = tmp_path / "script-ran"
+    script = tmp_path / "dashboard.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    fake_main = type(sys)("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    summary = extract_library(store, windows=SHORT, workers=2)
+    assert summary.extracted == 3
+    assert not marker.exists()

@@ -11,7 +11,6 @@ it committed and the next run does only the rest.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from trace.features import extract_file
 from trace.scan import Progress
 from trace.store import Store, now
 from trace.windows import Windows, extractor_id
+from trace.workers import worker_pool
 
 BATCH_SIZE = 16
 BATCH_SECONDS = 2.0
@@ -121,11 +121,9 @@ def _outcomes(jobs: list[Job], windows: Windows, workers: int) -> Iterator[Outco
         with threadpool_limits(limits=1):  # see trace.warm
             yield from (_run(job, windows) for job in jobs)
         return
-    context = multiprocessing.get_context("forkserver")
     # The fork server imports trace.warm once, so each worker forked from it starts with
     # librosa imported and numba's functions compiled (about 4.5 s saved per worker).
-    context.set_forkserver_preload(["trace.warm"])
-    with context.Pool(workers) as pool:
+    with worker_pool(workers, preload=["trace.warm"]) as pool:
         # On an exception (Ctrl-C included) the pool is terminated; written batches stay.
         yield from pool.imap_unordered(_run_with_windows, ((job, windows) for job in jobs))
 

@@ -6,7 +6,6 @@ incremental and plays are unique, so running it again adds nothing.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from trace.demo.render import render_plan
 from trace.extract import ExtractSummary, extract_library
 from trace.scan import Progress, scan_library
 from trace.store import Store
+from trace.workers import worker_pool
 
 PARTS = ("library", "candidates", "all")
 
@@ -104,8 +104,7 @@ def _render(plans_: list[TrackPlan], workers: int | None, report: Progress) -> i
         for done, _ in enumerate(results, start=1):
             report(done, total, f"Composed {done} of {total} demo tracks")
         return total
-    context = multiprocessing.get_context("forkserver")
-    with context.Pool(workers) as pool:
+    with worker_pool(workers, preload=["trace.warm"]) as pool:  # warm for the analysis after
         for done, _ in enumerate(pool.imap_unordered(render_plan, todo, chunksize=4), start=1):
             report(done, total, f"Composed {done} of {total} demo tracks")
     return total
