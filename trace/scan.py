@@ -346,6 +346,8 @@ def _mark_missing(
 def _relink_moved(store: Store, new_file_ids: list[int]) -> int:
     """Give a moved file its old track back, so its plays and decisions follow it."""
     moved = 0
+    columns = [c[1] for c in store.execute("PRAGMA table_info(tracks)")]
+    copied = [c for c in columns if c not in ("id", "added_at", "spotify_uri")]
     for file_id in new_file_ids:
         row = store.execute(
             """SELECT new.track_id, old.id, old.track_id FROM files new
@@ -358,8 +360,6 @@ def _relink_moved(store: Store, new_file_ids: list[int]) -> int:
         if row is None:
             continue
         new_track, old_file, old_track = row
-        columns = [c[1] for c in store.execute("PRAGMA table_info(tracks)")]
-        copied = [c for c in columns if c not in ("id", "added_at", "spotify_uri")]
         store.execute(
             f"UPDATE tracks SET ({', '.join(copied)}) = "
             f"(SELECT {', '.join(copied)} FROM tracks WHERE id = ?) WHERE id = ?",

@@ -7,6 +7,7 @@ incremental and plays are unique, so running it again adds nothing.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,15 +43,21 @@ class DemoSummary:
         )
 
 
+def _anchor(store: Store) -> datetime:
+    """The end of the demo's history: fixed at the first generation, so reruns match."""
+    saved = store.get_setting(ANCHOR_SETTING)
+    if saved:
+        return datetime.fromisoformat(saved)
+    anchor = anchor_now()
+    store.set_setting(ANCHOR_SETTING, anchor.isoformat())
+    return anchor
+
+
 def plans(store: Store, *, seed: int = SEED) -> tuple[list[TrackPlan], list[TrackPlan]]:
     """The library and candidate plans, anchored at the first generation's date."""
-    saved = store.get_setting(ANCHOR_SETTING)
-    anchor = datetime.fromisoformat(saved) if saved else anchor_now()
-    if not saved:
-        store.set_setting(ANCHOR_SETTING, anchor.isoformat())
     folder = demo_folder()
     return (
-        library_plan(folder / "library", seed=seed, anchor=anchor),
+        library_plan(folder / "library", seed=seed, anchor=_anchor(store)),
         pool_plan(folder / "new music", seed=seed),
     )
 
@@ -99,20 +106,22 @@ def _render(plans_: list[TrackPlan], workers: int | None, report: Progress) -> i
         return 0
     workers = max(1, min(workers or os.cpu_count() or 1, total))
     report(0, total, f"Composing {total} demo tracks…")
-    if workers == 1:
-        results = map(render_plan, todo)
+    # The pool preloads trace.warm so the analysis that follows starts warm.
+    workers_or_none = worker_pool(workers, preload=["trace.warm"]) if workers > 1 else nullcontext()
+    with workers_or_none as pool:
+        results = (
+            map(render_plan, todo)
+            if pool is None
+            else pool.imap_unordered(render_plan, todo, chunksize=4)
+        )
         for done, _ in enumerate(results, start=1):
-            report(done, total, f"Composed {done} of {total} demo tracks")
-        return total
-    with worker_pool(workers, preload=["trace.warm"]) as pool:  # warm for the analysis after
-        for done, _ in enumerate(pool.imap_unordered(render_plan, todo, chunksize=4), start=1):
             report(done, total, f"Composed {done} of {total} demo tracks")
     return total
 
 
-def _record_plays(store: Store, library: list[TrackPlan], seed: int) -> int:
-    anchor = datetime.fromisoformat(store.get_setting(ANCHOR_SETTING) or anchor_now().isoformat())
-    history = listening_history(library, seed=seed, anchor=anchor)
+def _record_plays(store: Store, library: list[TrackPlan], seed: int) -> None:
+    """The demo's listening history as plays; unique, so recording twice adds nothing."""
+    history = listening_history(library, seed=seed, anchor=_anchor(store))
     ids = {
         bytes(row[0]): row[1]
         for row in store.execute("SELECT path, track_id FROM files WHERE track_id IS NOT NULL")
@@ -129,11 +138,8 @@ def _record_plays(store: Store, library: list[TrackPlan], seed: int) -> int:
         if os.fsencode(play.path) in ids
     ]
     with store.batch():
-        before = store.execute("SELECT count(*) FROM plays").fetchone()[0]
         store.connection.executemany(
             "INSERT OR IGNORE INTO plays (track_id, played_at, ms_played, source, skipped) "
             "VALUES (?, ?, ?, ?, ?)",
             rows,
         )
-        after = store.execute("SELECT count(*) FROM plays").fetchone()[0]
-    return after - before
