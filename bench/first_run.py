@@ -23,17 +23,17 @@ LIBRARY_READY = "h1:has-text('Library')"
 CHART = "[data-testid='stVegaLiteChart']"
 
 
-def time_to_library(home: Path, *, name: str) -> tuple[float, list[str]]:
+def time_to_library(page, home: Path, *, name: str) -> tuple[float, list[str]]:
     """Seconds from launching the server to a drawn Library page; progress texts seen."""
     seen: list[str] = []
-    with browser_page() as page:  # the person's browser is already open
-        started = time.perf_counter()
-        with dashboard(home, timeout=60) as url:
-            healthy = time.perf_counter() - started
-            page.goto(url)
-            elapsed = _until_library(page, started, seen)
-            print(f"{name}: server healthy after {healthy:.1f} s, Library after {elapsed:.1f} s")
-            screenshot(page, name)
+    started = time.perf_counter()
+    with dashboard(home, timeout=60) as url:
+        healthy = time.perf_counter() - started
+        page.goto(url)
+        elapsed = _until_library(page, started, seen)
+        print(f"{name}: server healthy after {healthy:.1f} s, Library after {elapsed:.1f} s")
+        screenshot(page, name)
+        page.close()  # the tab is closed before the server stops
     return elapsed, seen
 
 
@@ -74,16 +74,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "trace-home"
         home.mkdir()
-        first, progress = time_to_library(home, name="first-run")
-        background = wait_for_candidates(home)
-        second, _ = time_to_library(home, name="second-start")
+        # One browser throughout, already open, as a person's is: the second start finds
+        # the dashboard's scripts in its cache, as it would.
+        with browser_page() as page:
+            first, progress = time_to_library(page, home, name="first-run")
+            background = wait_for_candidates(home)
+            seconds = [
+                time_to_library(page.context.new_page(), home, name=f"second-start-{i}")[0]
+                for i in range(3)
+            ]
+        second = sorted(seconds)[1]
     print(f"machine: {common.machine()}")
     print(f"progress messages seen during the first run ({len(progress)}):")
     for text in progress[:: max(1, len(progress) // 12)]:
         print(f"  {text}")
     print(f"| first run, fresh home → Library with histograms | {first:.1f} s | target ≤ 90 s |")
     print(f"| candidates finished in the background | {background:.0f} s after the Library |")
-    print(f"| second start → Library with histograms | {second:.1f} s | target ≤ 5 s |")
+    print(f"second starts: {', '.join(f'{s:.1f} s' for s in seconds)}")
+    print(f"| second start → Library with histograms (median of 3) | {second:.1f} s | ≤ 5 s |")
 
 
 if __name__ == "__main__":

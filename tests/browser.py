@@ -43,9 +43,7 @@ def dashboard(home: Path, *, timeout: float = 120.0) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
+            "trace.ui.serve",  # what scripts/dashboard.sh runs
             "--server.port",
             str(port),
             "--server.headless",
@@ -87,7 +85,8 @@ def browser_page() -> Iterator[object]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            yield context.new_page()
         finally:
             browser.close()
 

@@ -6,7 +6,6 @@ import json
 import os
 
 import pandas as pd
-import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import cross_val_score
 
@@ -18,30 +17,6 @@ from trace.scan import scan_library
 from trace.store import Store
 from trace.table import feature_table
 from trace.windows import Windows, extractor_id
-
-
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory):
-    """One full demo, built once for this module (about a minute and a half)."""
-    home = tmp_path_factory.mktemp("demo-home")
-    previous = os.environ.get("TRACE_HOME")
-    os.environ["TRACE_HOME"] = str(home)
-    try:
-        with Store() as store:
-            summary = install_demo(store, workers=2)
-        yield home, summary
-    finally:
-        if previous is None:
-            os.environ.pop("TRACE_HOME", None)
-        else:
-            os.environ["TRACE_HOME"] = previous
-
-
-@pytest.fixture
-def demo_store(demo_home, monkeypatch):
-    monkeypatch.setenv("TRACE_HOME", str(demo_home[0]))
-    with Store() as store:
-        yield store
 
 
 def test_the_demo_scans_and_analyses_cleanly(demo_home, demo_store):

@@ -10,7 +10,7 @@ tracks are from theirs is flagged "unlike anything in your library" and gets no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from sklearn.neighbors import NearestNeighbors
 from trace.errors import ParameterError
 
 UNLIKE_QUANTILE = 0.95
+TREES = 200
+IMPORTANCE_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,36 @@ class ClusterModel:
     accuracy: float
     balanced_accuracy: float
     confusion: pd.DataFrame
-    importances: pd.Series
-    """Mean drop in accuracy when each feature is shuffled, largest first."""
     library_index: NearestNeighbors
     unlike_distance: float
+    columns: list[str]
+    x: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    seed: int = 42
+    _importances: list[pd.Series] = field(default_factory=list, repr=False)
+
+    @property
+    def importances(self) -> pd.Series:
+        """Mean drop in accuracy when each feature is shuffled, largest first.
+
+        Computed when first asked for (it costs one prediction per feature and repeat),
+        on at most :data:`IMPORTANCE_ROWS` tracks."""
+        if not self._importances:
+            rows = np.random.default_rng(self.seed).permutation(len(self.y))[:IMPORTANCE_ROWS]
+            shuffled = permutation_importance(
+                self.forest,
+                self.x[rows],
+                self.y[rows],
+                n_repeats=3,
+                random_state=self.seed,
+                n_jobs=1,
+            )
+            self._importances.append(
+                pd.Series(shuffled.importances_mean, index=self.columns).sort_values(
+                    ascending=False
+                )
+            )
+        return self._importances[0]
 
 
 def fit_cluster_model(
@@ -52,7 +80,7 @@ def fit_cluster_model(
             "lower min_cluster_size on the Taste map"
         )
     forest = RandomForestClassifier(
-        n_estimators=300, class_weight="balanced", random_state=seed, n_jobs=1
+        n_estimators=TREES, class_weight="balanced", random_state=seed, n_jobs=-1
     )
     folds = StratifiedKFold(
         n_splits=min(5, int(counts[counts > 0].min())), shuffle=True, random_state=seed
@@ -62,8 +90,6 @@ def fit_cluster_model(
     matrix = confusion_matrix(y, predicted, labels=classes)
     recalls = np.diag(matrix) / matrix.sum(axis=1)
     forest.fit(x, y)
-    shuffled = permutation_importance(forest, x, y, n_repeats=5, random_state=seed, n_jobs=1)
-    importances = pd.Series(shuffled.importances_mean, index=columns).sort_values(ascending=False)
     index = NearestNeighbors(n_neighbors=2).fit(values)
     own_distances = index.kneighbors(values)[0][:, 1]  # [:, 0] is the track itself
     return ClusterModel(
@@ -71,9 +97,12 @@ def fit_cluster_model(
         accuracy=float((predicted == y).mean()),
         balanced_accuracy=float(recalls.mean()),
         confusion=pd.DataFrame(matrix, index=classes, columns=classes),
-        importances=importances,
         library_index=index,
         unlike_distance=float(np.quantile(own_distances, UNLIKE_QUANTILE)),
+        columns=list(columns),
+        x=x,
+        y=y,
+        seed=seed,
     )
 
 

@@ -160,6 +160,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _given_params(args: argparse.Namespace, saved):  # -> AnalysisParams
+    """The saved settings with what the command line overrides."""
+    from dataclasses import replace
+
+    changes = {
+        "features": {"feature_set": args.feature_set},
+        "embed": {"n_neighbors": args.n_neighbors, "n_components": args.n_components},
+        "cluster": {"min_cluster_size": args.min_cluster_size, "min_samples": args.min_samples},
+        "interest": {"half_life_days": args.half_life},
+        "ranking": {"candidates": args.top},
+    }
+    parts = {}
+    for group, values in changes.items():
+        given = {k: v for k, v in values.items() if v is not None}
+        parts[group] = replace(getattr(saved, group), **given)
+    return replace(saved, **parts)
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from trace import analysis  # umap, hdbscan and scikit-learn load only when asked for
+
+    with Store() as store:
+        saved, problem = analysis.load_params(store)
+        if problem:
+            print(f"trace: {problem}", file=sys.stderr)
+        params = _given_params(args, saved)
+        result = _with_progress(
+            args, "step", lambda bar: analysis.analyse(store, params, progress=bar)
+        )
+        if args.save:
+            analysis.save_params(store, params)
+    if args.json:
+        text = json.dumps(analysis.to_json(result), indent=2, ensure_ascii=False)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            print(f"Wrote the analysis of {len(result.library)} tracks to {args.json}")
+        return 0
+    print(analysis.summary_text(result, limit=args.top or params.ranking.candidates))
+    return 0
+
+
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (all cores)")
     parser.add_argument(
@@ -234,6 +277,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=cmd_demo)
 
+    analyse = commands.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="map and cluster the library, find recent interests, rank candidates",
+        description="Runs the analysis with the settings saved from the dashboard (or the "
+        "defaults), changed by any option given here.",
+    )
+    analyse.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="write the analysis as JSON to PATH (or to stdout without PATH)",
+    )
+    analyse.add_argument("--feature-set", choices=("spotify", "timbre", "all"))
+    analyse.add_argument("--n-neighbors", type=int, metavar="N", help="UMAP neighbours")
+    analyse.add_argument("--n-components", type=int, metavar="N", help="cluster space size")
+    analyse.add_argument("--min-cluster-size", type=int, metavar="N", help="HDBSCAN")
+    analyse.add_argument("--min-samples", type=int, metavar="N", help="HDBSCAN")
+    analyse.add_argument("--half-life", type=float, metavar="DAYS", help="recency half-life")
+    analyse.add_argument("--top", type=int, metavar="N", help="how many candidates to list")
+    analyse.add_argument(
+        "--save", action="store_true", help="save these settings for the dashboard and the job"
+    )
+    analyse.set_defaults(run=cmd_analyse)
+
     for sub in (scan, extract, importer):
         sub.add_argument(
             "--show-problems", type=int, default=20, metavar="N", help="list at most N problems"
@@ -243,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    config.use_numba_cache()
     try:
         return int(args.run(args))
     except TraceError as error:

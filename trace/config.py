@@ -25,6 +25,20 @@ def home(*, create: bool = True) -> Path:
     return folder
 
 
+def cache_dir() -> Path:
+    """Where TRACE keeps what it can rebuild: ``cache/`` inside the home folder."""
+    folder = home() / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def use_numba_cache() -> None:
+    """Point numba's on-disk cache at TRACE's cache folder (unless ``NUMBA_CACHE_DIR`` is
+    set), so compiled functions are kept even where the installed packages are read-only.
+    Must run before numba is first imported."""
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+
+
 def database_path() -> Path:
     """The SQLite database inside the home folder."""
     return home() / DATABASE_NAME

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from trace.demo.catalogue import TrackPlan, style_of
 from trace.demo.styles import SR, STYLES, render
@@ -14,12 +15,25 @@ from trace.tag_families import Tags
 from trace.tagging import write_tags
 
 _SUBTYPES = {"mp3": ("MP3", "MPEG_LAYER_III"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
+LOSSY_LEVEL = 0.2
+"""libsndfile's compression level for MP3 (at a constant bit rate, about 128 kbps) and
+Vorbis (0 best … 1 smallest). Its defaults (about 50 kbps) cut the highs, which made
+each style's MP3 or Ogg files a cluster of their own."""
+MP3_RATE = 44_100
+"""MP3s are written at 44.1 kHz, as nearly all are: at 22.05 kHz the encoder cuts
+everything above about 10 kHz, a codec trace the features would pick up."""
 
 
 def encode(path: Path, samples: np.ndarray, sr: int, *, fmt: str) -> None:
     """Write mono samples to ``path`` as ``fmt`` ("mp3", "flac" or "ogg")."""
     major, subtype = _SUBTYPES[fmt]
-    with sf.SoundFile(path, "w", sr, 1, format=major, subtype=subtype) as out:
+    if fmt == "mp3" and sr != MP3_RATE:
+        samples, sr = soxr.resample(samples, sr, MP3_RATE).astype(np.float32), MP3_RATE
+    level = None if fmt == "flac" else LOSSY_LEVEL
+    mode = "CONSTANT" if fmt == "mp3" else None
+    with sf.SoundFile(
+        path, "w", sr, 1, format=major, subtype=subtype, compression_level=level, bitrate_mode=mode
+    ) as out:
         # Block by block: libvorbis overflows its stack on long single writes.
         for start in range(0, len(samples), 32768):
             out.write(samples[start : start + 32768])

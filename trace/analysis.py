@@ -1,0 +1,412 @@
+"""The whole analysis in one place: from the store and the settings to ranked candidates.
+
+Stages, each a pure function of what came before and its own settings, so a caller (the
+dashboard) can cache each by its key and recompute only what a changed setting touches:
+
+    feature table ─ scale (FeatureParams) ─ k-NN graph (n_neighbors, metric)
+      ├─ UMAP cluster space (n_components, min_dist 0) ─ HDBSCAN (ClusterParams)
+      │     ├─ profiles · Random Forest → candidates placed · recent interest (half-life)
+      │     └─ ranking (RankingParams)
+      └─ UMAP 2-D layout (layout_min_dist)
+
+:func:`knn_for` keeps the last few k-NN graphs, so a change of layout settings alone
+reuses the graph. :func:`analyse` runs every stage for the command line and the batch
+job; the settings the person chose in the dashboard are saved in the store
+(:func:`save_params`) and read back by :func:`load_params`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trace.classify import ClusterModel, fit_cluster_model
+from trace.cluster import Clustering, cluster_space
+from trace.embed import Scaled, knn_graph, scale, umap_embed
+from trace.errors import ParameterError
+from trace.interest import InterestParams, listening_events, monthly_timeline, recent_interest
+from trace.params import ClusterParams, EmbedParams, FeatureParams, RankingParams
+from trace.profiles import ClusterProfile, profile_clusters
+from trace.recommend import Ranking, rank_candidates
+from trace.store import Store
+from trace.table import feature_table
+from trace.windows import Windows, extractor_id
+
+PARAMS_SETTING = "analysis.params"
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisParams:
+    """Every analysis setting, as the dashboard's sidebar and the batch job share them."""
+
+    features: FeatureParams = field(default_factory=FeatureParams)
+    embed: EmbedParams = field(default_factory=EmbedParams)
+    cluster: ClusterParams = field(default_factory=ClusterParams)
+    interest: InterestParams = field(default_factory=InterestParams)
+    ranking: RankingParams = field(default_factory=RankingParams)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {f.name: dataclasses.asdict(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnalysisParams:
+        """Settings from :meth:`to_dict`'s shape; missing parts take their defaults,
+        unknown names and bad values raise :class:`ParameterError` naming them."""
+        parts = {f.name: f.default_factory() for f in dataclasses.fields(cls)}
+        for name, values in data.items():
+            if name not in parts:
+                raise ParameterError(f"unknown analysis setting group {name!r}")
+            kind = type(parts[name])
+            known = {f.name for f in dataclasses.fields(kind)}
+            unknown = set(values) - known
+            if unknown:
+                raise ParameterError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
+            if "columns" in values:
+                values = {**values, "columns": tuple(values["columns"])}
+            parts[name] = kind(**values)
+        return cls(**parts)
+
+
+def load_params(store: Store) -> tuple[AnalysisParams, str | None]:
+    """The saved settings, or the defaults; the second value explains why saved ones
+    could not be used (they are left in the store untouched)."""
+    raw = store.get_setting(PARAMS_SETTING)
+    if raw is None:
+        return AnalysisParams(), None
+    try:
+        return AnalysisParams.from_dict(json.loads(raw)), None
+    except (ValueError, TypeError, ParameterError) as error:
+        return (
+            AnalysisParams(),
+            f"the saved analysis settings could not be used ({error}); using the defaults",
+        )
+
+
+def save_params(store: Store, params: AnalysisParams) -> None:
+    store.set_setting(PARAMS_SETTING, json.dumps(params.to_dict(), sort_keys=True))
+
+
+# -- the k-NN graph, kept for reuse -----------------------------------------------------
+
+_KNN_CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+KNN_CACHE_SIZE = 4
+
+
+def knn_for(values: np.ndarray, params: EmbedParams) -> tuple[np.ndarray, np.ndarray]:
+    """The k-NN graph of ``values``, computed once per (values, n_neighbors, metric)."""
+    digest = hashlib.blake2b(np.ascontiguousarray(values).tobytes(), digest_size=16).digest()
+    key = (digest, values.shape, params.n_neighbors, params.metric)
+    if key in _KNN_CACHE:
+        _KNN_CACHE.move_to_end(key)
+        return _KNN_CACHE[key]
+    graph = knn_graph(values, n_neighbors=params.n_neighbors, metric=params.metric)
+    _KNN_CACHE[key] = graph
+    while len(_KNN_CACHE) > KNN_CACHE_SIZE:
+        _KNN_CACHE.popitem(last=False)
+    return graph
+
+
+def cluster_space_of(scaled: Scaled, params: EmbedParams) -> np.ndarray:
+    """UMAP to the cluster space: ``n_components`` dimensions, min_dist 0."""
+    return umap_embed(
+        scaled.values,
+        knn_for(scaled.values, params),
+        params,
+        n_components=params.n_components,
+        min_dist=0.0,
+        n_epochs=params.n_epochs,
+    )
+
+
+def layout_of(scaled: Scaled, params: EmbedParams) -> np.ndarray:
+    """UMAP to 2-D for display, with ``layout_min_dist``."""
+    return umap_embed(
+        scaled.values,
+        knn_for(scaled.values, params),
+        params,
+        n_components=2,
+        min_dist=params.layout_min_dist,
+        n_epochs=params.n_epochs,
+    )
+
+
+def warm_up() -> None:
+    """Compile umap-learn's numba functions (about 10 s in a fresh process) on toy data,
+    so a long-lived process (the dashboard's server) pays it before anyone waits."""
+    points = np.random.default_rng(0).normal(size=(300, 8))
+    params = EmbedParams(n_neighbors=10)
+    umap_embed(
+        points,
+        knn_graph(points, n_neighbors=10, metric="euclidean"),
+        params,
+        n_components=2,
+        min_dist=0.1,
+    )
+
+
+# -- the whole analysis -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Analysis:
+    params: AnalysisParams
+    library: pd.DataFrame
+    """Library tracks with features, plus ``cluster`` (−1 noise), ``x``, ``y``."""
+    scaled: Scaled
+    space: np.ndarray
+    clustering: Clustering
+    profiles: list[ClusterProfile]
+    model: ClusterModel | None
+    """``None`` when there are fewer than 2 clusters to tell apart."""
+    interest: pd.DataFrame
+    timeline: pd.DataFrame
+    candidates: pd.DataFrame
+    """Candidates with features, plus ``cluster``, ``confidence``, ``unlike``."""
+    ranking: Ranking
+    left_without_features: int
+    notes: list[str]
+
+
+def _decided(store: Store) -> set[int]:
+    return set(store.frame("SELECT track_id FROM decisions")["track_id"].astype(int))
+
+
+def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
+    """Cluster, confidence and the "unlike anything" flag of each candidate row."""
+    from trace.classify import place_candidates
+
+    placed = place_candidates(model, values)
+    return placed.rename(columns={"probability": "confidence"})
+
+
+def analyse(
+    store: Store,
+    params: AnalysisParams | None = None,
+    *,
+    progress: Progress | None = None,
+    extractor: str | None = None,
+) -> Analysis:
+    """Every stage on the store's current library and candidates."""
+    params = params or load_params(store)[0]
+    report = progress or (lambda done, total, message: None)
+    steps = 7
+    extractor = extractor or extractor_id(Windows())
+    report(0, steps, "Reading the library")
+    everything = feature_table(store, extractor=extractor)
+    library = everything[everything["feature_source"] != "none"].reset_index(drop=True)
+    notes = []
+    if len(library) < len(everything):
+        notes.append(
+            f"{len(everything) - len(library)} library tracks have no features yet "
+            "and are left out of the map"
+        )
+    report(1, steps, "Scaling the features")
+    scaled = scale(library, params.features)
+    report(2, steps, "Mapping the cluster space (UMAP)")
+    space = cluster_space_of(scaled, params.embed)
+    report(3, steps, "Drawing the 2-D map (UMAP)")
+    layout = layout_of(scaled, params.embed)
+    report(4, steps, "Finding clusters (HDBSCAN)")
+    clustering = cluster_space(space, params.cluster)
+    library = library.assign(cluster=clustering.labels, x=layout[:, 0], y=layout[:, 1])
+    profiles = profile_clusters(library, clustering.labels, space)
+    report(5, steps, "Recent interest")
+    events = listening_events(store)
+    cluster_of = library.set_index("id")["cluster"]
+    interest = recent_interest(events, cluster_of, params.interest)
+    timeline = monthly_timeline(events, cluster_of)
+
+    report(6, steps, "Placing and ranking candidates")
+    pool = feature_table(store, extractor=extractor, candidates=True)
+    candidates = pool[pool["feature_source"] != "none"].reset_index(drop=True)
+    model = None
+    ranking = Ranking(pd.DataFrame(), {}, ())
+    if clustering.n_clusters >= 2:
+        try:
+            model = fit_cluster_model(
+                scaled.values, clustering.labels, scaled.columns, seed=params.embed.seed
+            )
+        except ParameterError as error:
+            notes.append(str(error))
+    else:
+        notes.append("fewer than 2 clusters: candidates cannot be placed; lower min_cluster_size")
+    if model is not None and len(candidates):
+        values = scaled.apply(candidates)
+        candidates = pd.concat([candidates, place(model, values)], axis=1)
+        ranking = rank_candidates(
+            library,
+            scaled.values,
+            clustering.labels,
+            candidates,
+            values,
+            model,
+            interest,
+            decided=_decided(store),
+            params=params.ranking,
+        )
+    report(steps, steps, "Analysis done")
+    return Analysis(
+        params=params,
+        library=library,
+        scaled=scaled,
+        space=space,
+        clustering=clustering,
+        profiles=profiles,
+        model=model,
+        interest=interest,
+        timeline=timeline,
+        candidates=candidates,
+        ranking=ranking,
+        left_without_features=len(pool) - len(candidates),
+        notes=notes,
+    )
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), 4)
+
+
+def to_json(analysis: Analysis) -> dict[str, Any]:
+    """The analysis for machines: settings, quality, clusters, interest, candidates and
+    every track's location, cluster and 2-D position."""
+    names = {p.cluster: p.name for p in analysis.profiles}
+    library = analysis.library
+    location = library["path"].where(library["path"].notna(), library["spotify_uri"])
+    clusters = analysis.clustering.clusters
+    return {
+        "params": analysis.params.to_dict(),
+        "quality": {
+            "clusters": analysis.clustering.n_clusters,
+            "dbcv": _number(analysis.clustering.dbcv),
+            "noise_share": _number(analysis.clustering.noise_share),
+            "classifier_accuracy": _number(analysis.model.accuracy) if analysis.model else None,
+            "classifier_balanced_accuracy": _number(analysis.model.balanced_accuracy)
+            if analysis.model
+            else None,
+        },
+        "clusters": [
+            {
+                "cluster": p.cluster,
+                "name": p.name,
+                "size": p.size,
+                "persistence": _number(
+                    float(clusters.loc[clusters["cluster"] == p.cluster, "persistence"].iloc[0])
+                ),
+                "top_artists": p.top_artists,
+                "top_genres": p.top_genres,
+                "years": list(p.years) if p.years else None,
+            }
+            for p in analysis.profiles
+        ],
+        "recent_interest": [
+            {
+                "cluster": int(row.cluster),
+                "name": names.get(int(row.cluster)),
+                "lift": _number(row.lift),
+                "recent_share": _number(row.recent_share),
+                "long_run_share": _number(row.long_run_share),
+                "evidence": _number(row.evidence),
+                "tracks": int(row.tracks),
+                "recent_interest": bool(row.recent_interest),
+            }
+            for row in analysis.interest.itertuples()
+        ],
+        "candidates": [
+            {
+                "track_id": int(row.track_id),
+                "artist": row.artist,
+                "title": row.title,
+                "location": row.location,
+                "cluster": int(row.cluster),
+                "cluster_name": names.get(int(row.cluster)),
+                "confidence": _number(row.confidence),
+                "score": _number(row.score),
+                "neighbours": list(row.neighbours),
+                "stands_out": list(row.stands_out),
+                "reason": row.reason,
+            }
+            for row in analysis.ranking.proposed.itertuples()
+        ],
+        "left_out": analysis.ranking.left_out,
+        "tracks": [
+            {
+                "track_id": int(track_id),
+                "location": where,
+                "artist": artist,
+                "title": title,
+                "cluster": int(cluster),
+                "x": _number(x),
+                "y": _number(y),
+            }
+            for track_id, where, artist, title, cluster, x, y in zip(
+                library["id"],
+                location,
+                library["artist"],
+                library["title"],
+                library["cluster"],
+                library["x"],
+                library["y"],
+                strict=True,
+            )
+        ],
+        "notes": analysis.notes,
+    }
+
+
+def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
+    """The analysis as a person reads it in a terminal."""
+    clustering = analysis.clustering
+    lines = [
+        f"Mapped {len(analysis.library)} tracks on {len(analysis.scaled.columns)} features: "
+        f"{clustering.n_clusters} clusters, {clustering.noise_share:.0%} in none "
+        f"(DBCV {clustering.dbcv:.2f}).",
+    ]
+    if analysis.model is not None:
+        lines.append(
+            f"The Random Forest tells the clusters apart with {analysis.model.accuracy:.0%} "
+            f"cross-validated accuracy ({analysis.model.balanced_accuracy:.0%} balanced)."
+        )
+    lines += ["", "Clusters:"]
+    persistence = analysis.clustering.clusters.set_index("cluster")["persistence"]
+    for p in analysis.profiles:
+        who = ", ".join(p.top_artists[:2]) or "no artists"
+        lines.append(
+            f"  {p.cluster:>3}  {p.name:<34} {p.size:>5} tracks  persistence "
+            f"{persistence[p.cluster]:.2f}  ({who})"
+        )
+    names = {p.cluster: p.name for p in analysis.profiles}
+    lines += ["", "Recent interest (lift = recent share ÷ long-run share):"]
+    if analysis.interest.empty:
+        lines.append("  no plays or additions dated yet; import your listening history")
+    for row in analysis.interest.itertuples():
+        mark = "★" if row.recent_interest else " "
+        lines.append(
+            f"  {mark} {names.get(row.cluster, row.cluster)!s:<34} lift {row.lift:4.2f}  "
+            f"recent {row.recent_share:5.1%}  usual {row.long_run_share:5.1%}  "
+            f"from {row.tracks} tracks"
+        )
+    proposed = analysis.ranking.proposed
+    lines += ["", f"Top candidates ({min(limit, len(proposed))} of {len(proposed)}):"]
+    if len(analysis.candidates) == 0:
+        lines.append("  no candidates with features: scan a folder of new music with --pool")
+    for row in proposed.head(limit).itertuples():
+        lines.append(
+            f"  {row.artist} – {row.title}  [{names.get(row.cluster, row.cluster)}, "
+            f"{row.confidence:.0%}]"
+        )
+        lines.append(f"      {row.reason}")
+    if analysis.ranking.left_out:
+        left = ", ".join(f"{n} {why}" for why, n in analysis.ranking.left_out.items())
+        lines.append(f"  Left out: {left}.")
+    lines += [f"Note: {note}." for note in analysis.notes]
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Start the dashboard: ``python -m trace.ui.serve [streamlit options]``.
+
+The same as ``streamlit run streamlit_app.py``, with one difference: while the server
+starts and the browser loads the page, a background thread imports what the first page
+needs (pandas, Altair, TRACE's table and chart code), so the first script run does not
+pay for it — about a second of a five-second start. The heavy analysis warm-up (UMAP's
+numba compilation) is started later, by :func:`trace.ui.warm.warm_in_background`, once
+the first page has been drawn.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+
+
+def _preload() -> None:
+    import altair  # noqa: F401
+    import pandas  # noqa: F401
+
+    import trace.table  # noqa: F401
+    import trace.ui.charts  # noqa: F401
+    import trace.ui.data  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    from trace import config
+
+    config.use_numba_cache()
+    threading.Thread(target=_preload, name="trace-preload", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

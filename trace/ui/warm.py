@@ -1,0 +1,23 @@
+"""The analysis warm-up in the dashboard's server: once per process, in the background."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+
+def _warm() -> None:
+    from trace import analysis, config
+
+    config.use_numba_cache()
+    analysis.warm_up()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_in_background() -> threading.Thread:
+    """Start compiling umap-learn's numba code (about 10 s, once per server process) so
+    the Taste map's first drawing does not wait for it. Called after a page is drawn."""
+    thread = threading.Thread(target=_warm, name="trace-analysis-warm-up", daemon=True)
+    thread.start()
+    return thread
