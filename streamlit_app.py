@@ -1,19 +1,26 @@
-"""TRACE dashboard: ``streamlit run streamlit_app.py``."""
+"""TRACE dashboard: ``python -m trace.ui.serve`` (or ``streamlit run streamlit_app.py``)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from trace.ui.demo import demo_banner, ensure_demo
+from trace.ui.warm import warm_in_background
 
 st.set_page_config(page_title="TRACE", page_icon="🎧", layout="wide")
 
 page = st.navigation(
     [
-        st.Page("pages/library.py", title="Library", icon=":material/library_music:", default=True),
-        st.Page("pages/sources.py", title="Sources", icon=":material/folder_open:"),
+        st.Page("app_pages/library.py", title="Library", icon=":material/library_music:", default=True),
+        st.Page("app_pages/taste_map.py", title="Taste map", icon=":material/scatter_plot:"),
+        st.Page("app_pages/interest.py", title="Recent interest", icon=":material/trending_up:"),
+        st.Page("app_pages/discover.py", title="Discover", icon=":material/explore:"),
+        st.Page("app_pages/sources.py", title="Sources", icon=":material/folder_open:"),
     ]
 )
 ensure_demo()
 demo_banner()
-page.run()
+try:
+    page.run()
+finally:
+    warm_in_background()  # after the first page is drawn, not before

@@ -13,6 +13,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium
 fi
 
-.venv/bin/ruff check trace pages tests bench streamlit_app.py
-.venv/bin/ruff format --check trace pages tests bench streamlit_app.py
+.venv/bin/ruff check trace app_pages tests bench streamlit_app.py
+.venv/bin/ruff format --check trace app_pages tests bench streamlit_app.py
 exec .venv/bin/python -m pytest "$@"

@@ -42,8 +42,8 @@ def test_the_late_style_is_the_recent_interest_and_ranked_first(demo_analysis):
     result, library_plans, pool_plans = demo_analysis
     style = result.library["path"].map(style_of(library_plans))
     known = style.notna()
-    cluster_style = style[known].groupby(result.library.loc[known, "cluster"]).agg(
-        lambda s: s.mode().iloc[0]
+    cluster_style = (
+        style[known].groupby(result.library.loc[known, "cluster"]).agg(lambda s: s.mode().iloc[0])
     )
     lifts = result.interest.set_index("cluster")["lift"].rename(cluster_style)
     recent = set(cluster_style[result.interest.loc[result.interest["recent_interest"], "cluster"]])

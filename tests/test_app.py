@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from audiofiles import make_track
 from streamlit.testing.v1 import AppTest
 
-from trace import demo
+from trace import analysis, demo
 from trace.scan import scan_library
 from trace.store import Store
 from trace.ui import demo as demo_ui
 from trace.ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/library.py", "pages/sources.py"]
+PAGES = [
+    "app_pages/library.py",
+    "app_pages/taste_map.py",
+    "app_pages/interest.py",
+    "app_pages/discover.py",
+    "app_pages/sources.py",
+]
 
 
 def run_page(page: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
     app.run()
     if page != PAGES[0]:
         app.switch_page(page).run()
@@ -33,9 +40,22 @@ def test_every_page_runs_on_an_empty_library(page, home):
 
 
 def test_empty_library_says_how_to_start(home):
-    app = run_page("pages/library.py")
+    app = run_page("app_pages/library.py")
     assert "library is empty" in app.info[0].value
     assert app.button  # the Scan button of the form
+
+
+@pytest.mark.parametrize(
+    ("page", "says"),
+    [
+        ("app_pages/taste_map.py", "Not enough to map yet"),
+        ("app_pages/interest.py", "Not enough to map yet"),
+        ("app_pages/discover.py", "candidate pool"),
+    ],
+)
+def test_empty_pages_explain_themselves(page, says, home):
+    app = run_page(page)
+    assert any(says in i.value for i in app.info)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -47,7 +67,7 @@ def test_every_page_runs_on_a_library(page, store, music):
     (music / "broken.mp3").write_bytes(b"")
     scan_library([music], store)
     app = run_page(page)
-    if page == "pages/library.py":
+    if page == "app_pages/library.py":
         assert app.metric[0].value == "2"
         titles = set(app.dataframe[0].value["Title"])
         assert titles == {"Alpha", "Beta"}
@@ -56,7 +76,7 @@ def test_every_page_runs_on_a_library(page, store, music):
 
 def test_scanning_from_the_page(home, music):
     make_track(music / "a.flac", {"title": "From The Page"})
-    app = run_page("pages/library.py")
+    app = run_page("app_pages/library.py")
     app.text_input[0].input(str(music))
     app.button[0].click().run()
     assert not app.exception
@@ -86,6 +106,59 @@ def test_a_fresh_home_builds_the_demo_without_being_asked(home, monkeypatch):
 
     monkeypatch.setattr(demo_ui, "run_job", fake_job)
     monkeypatch.setattr(demo_ui, "start_job", lambda *a, **k: calls.append(a))
-    run_page("pages/library.py")
+    run_page("app_pages/library.py")
     assert calls[0] == ("demo", "--part", "library")
     assert calls[1] == ("demo", "--part", "candidates")
+
+
+def on_demo(page: str) -> AppTest:
+    app = run_page(page)
+    assert not app.exception
+    return app
+
+
+def test_the_taste_map_reclusters_when_a_slider_moves(demo_copy):
+    app = on_demo("app_pages/taste_map.py")
+    assert app.metric[0].value == "240"
+    assert int(app.metric[1].value) >= 5
+    assert any("Suggested:" in m.value for m in app.markdown)
+    size = app.slider(key="setting.cluster.min_cluster_size")
+    size.set_value(60).run()
+    assert not app.exception
+    assert int(app.metric[1].value) < 5  # only a few clusters that large
+    with Store() as store:  # the setting is saved for the batch job
+        saved = json.loads(store.get_setting(analysis.PARAMS_SETTING))
+    assert saved["cluster"]["min_cluster_size"] == 60
+
+    app.switch_page("app_pages/library.py").run()
+    app.switch_page("app_pages/taste_map.py").run()  # and survives a page switch
+    assert app.slider(key="setting.cluster.min_cluster_size").value == 60
+
+
+def test_a_layout_slider_keeps_the_clusters(demo_copy):
+    app = on_demo("app_pages/taste_map.py")
+    before = app.metric[1].value, app.metric[3].value
+    app.slider(key="setting.embed.layout_min_dist").set_value(0.5).run()
+    assert not app.exception
+    assert (app.metric[1].value, app.metric[3].value) == before
+
+
+def test_recent_interest_names_the_late_style(demo_copy):
+    app = on_demo("app_pages/interest.py")
+    assert "Lately you have been into" in app.success[0].value
+    table = app.dataframe[0].value
+    assert table["Lift"].is_monotonic_decreasing
+    assert (table["Recent interest"] == "yes").sum() >= 1
+    app.slider(key="setting.interest.half_life_days").set_value(365.0).run()
+    assert not app.exception
+    assert app.dataframe[0].value["Lift"].max() < table["Lift"].max()  # slower decay
+
+
+def test_discover_lists_ranked_candidates_with_reasons(demo_copy):
+    app = on_demo("app_pages/discover.py")
+    frame = app.dataframe[0].value  # the decision editor
+    assert set(frame["Decision"]) == {"—"}
+    assert len(frame) >= 5
+    assert frame["Why"].str.startswith("Sounds like").all()
+    app.slider(key="mood-energy").set_value((0.95, 1.0)).run()
+    assert any("No candidate fits" in i.value for i in app.info)

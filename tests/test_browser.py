@@ -1,40 +1,67 @@
-"""The dashboard in a real headless Chromium: every page opens without an exception."""
+"""The dashboard in a real headless Chromium, on the demo library: every page opens without
+an exception, a slider re-clusters, a candidate is approved and lands in the playlist."""
 
 from __future__ import annotations
 
 import pytest
-from audiofiles import make_track
-from browser import browser_page, dashboard, open_page, screenshot
-
-from trace import demo
-from trace.scan import scan_library
-from trace.store import Store
+from browser import browser_page, dashboard, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"library": "", "sources": "sources"}
+PAGES = {
+    "library": ("", "Library"),
+    "taste-map": ("taste_map", "Taste map"),
+    "recent-interest": ("interest", "Recent interest"),
+    "discover": ("discover", "Discover"),
+    "sources": ("sources", "Sources"),
+}
 
 
-def test_every_page_opens_in_a_browser(home, music):
-    for i, style in enumerate(["Jazz", "Rock", "Ambient"]):
-        make_track(
-            music / f"{i}.flac", {"title": f"Song {i}", "artist": f"Band {i}", "genre": style}
-        )
-    (music / "broken.mp3").write_bytes(b"\x00" * 100)
-    with Store() as store:
-        scan_library([music], store)
-        store.set_setting(demo.ACTIVE_SETTING, "1")
+def metric(page, label: str) -> str:
+    box = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return box.locator("[data-testid='stMetricValue']").inner_text()
 
-    with dashboard(home) as url, browser_page() as page:
-        for name, path in PAGES.items():
-            open_page(page, f"{url}/{path}")
+
+def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
+    with dashboard(demo_copy) as url, browser_page() as page:
+        for name, (path, title) in PAGES.items():
+            open_page(page, f"{url}/{path}")  # also straight to a page, as a bookmark does
+            page.wait_for_selector(
+                "[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']", timeout=30_000
+            )
             screenshot(page, name)
-            assert page.locator("h1").first.inner_text() == name.title()
-            banner = page.locator("[data-testid='stAlert']").first.inner_text()
-            assert "exploring the TRACE demo library" in banner
-        open_page(page, url)
-        assert (
-            page.get_by_text("Song 1").count()
-            or page.locator("[data-testid='stDataFrame']").count()
-        )
-        assert "Tracks" in page.locator("[data-testid='stMetric']").first.inner_text()
+
+        # A slider: a larger smallest-cluster size can only keep or lower the cluster count.
+        open_page(page, f"{url}/taste_map")
+        before = int(metric(page, "Clusters"))
+        slider = page.get_by_role("slider", name="Smallest cluster (HDBSCAN min_cluster_size)")
+        slider.focus()
+        for _ in range(50):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(500)
+        wait_idle(page)
+        assert slider.get_attribute("aria-valuetext") == "60"
+        assert int(metric(page, "Clusters")) < before
+
+        # Approve the first candidate in the decision editor.
+        open_page(page, f"{url}/discover")
+        grid = page.locator("[data-testid='stDataFrame']").first
+        box = grid.bounding_box()
+        page.mouse.dblclick(box["x"] + 30, box["y"] + 35 + 17)  # first row, Decision cell
+        page.wait_for_timeout(500)
+        page.keyboard.type("Approve")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(1000)
+        wait_idle(page)
+        approved = page.locator("[data-testid='stDataFrame']").nth(1)
+        approved.wait_for(timeout=30_000)
+
+        # Save the playlist into the TRACE home and read it back.
+        page.get_by_role("button", name="Save TRACE Discover.m3u8").click()
+        page.wait_for_selector("text=Saved 1 track to", timeout=30_000)
+        screenshot(page, "discover-approved")
+
+    playlist = (demo_copy / "playlists" / "TRACE Discover.m3u8").read_text(encoding="utf-8")
+    lines = playlist.splitlines()
+    assert lines[0] == "#EXTM3U" and lines[2].startswith("#EXTINF:")
+    assert lines[3].endswith((".mp3", ".flac", ".ogg")) and "/demo/new music/" in lines[3]

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -247,22 +247,48 @@ class Store:
 
     # -- what the dashboard reads ----------------------------------------------------
 
-    def fingerprint(self) -> str:
-        """Changes whenever tracks, files, plays or decisions change; a cache key."""
-        parts = self.execute(
-            """SELECT
-                 (SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM tracks),
-                 (SELECT count(*) || ':' || coalesce(max(read_at), '') || ':'
-                         || coalesce(sum(status = 'ok'), 0) FROM files),
-                 (SELECT count(*) FROM plays),
-                 (SELECT count(*) || ':' || coalesce(max(decided_at), '') FROM decisions),
-                 (SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors),
-                 (SELECT count(*) || ':' || coalesce(max(extracted_at), '') FROM features),
-                 (SELECT count(*) FROM feature_errors),
-                 (SELECT count(*) || ':' || coalesce(max(imported_at), '')
-                  FROM imported_features)"""
-        ).fetchone()
-        return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
+    _FINGERPRINT_PARTS: ClassVar[dict[str, str]] = {
+        "tracks": "SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM tracks",
+        "files": "SELECT count(*) || ':' || coalesce(max(read_at), '') || ':' "
+        "|| coalesce(sum(status = 'ok'), 0) FROM files",
+        "plays": "SELECT count(*) || ':' || coalesce(max(id), 0) FROM plays",
+        "decisions": "SELECT count(*) || ':' || coalesce(max(decided_at), '') || ':' "
+        "|| coalesce(sum(decision = 'approved'), 0) FROM decisions",
+        "scan_errors": "SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors",
+        "features": "SELECT count(*) || ':' || coalesce(max(extracted_at), '') FROM features",
+        "feature_errors": "SELECT count(*) FROM feature_errors",
+        "imported": "SELECT count(*) || ':' || coalesce(max(imported_at), '') "
+        "FROM imported_features",
+    }
+    FEATURE_PARTS = ("tracks", "files", "features", "imported")
+    """What the feature table depends on: the map's cache key (not plays or decisions)."""
+
+    def fingerprint(self, *parts: str) -> str:
+        """Changes whenever the named parts (default: all) change; a cache key."""
+        names = parts or tuple(self._FINGERPRINT_PARTS)
+        sql = "SELECT " + ", ".join(f"({self._FINGERPRINT_PARTS[n]})" for n in names)
+        values = self.execute(sql).fetchone()
+        return hashlib.blake2b("|".join(map(str, values)).encode(), digest_size=8).hexdigest()
+
+    # -- decisions on candidates -------------------------------------------------------
+
+    def decide(self, track_id: int, decision: str | None) -> None:
+        """Record ``"approved"`` or ``"rejected"`` for a track; ``None`` forgets it."""
+        if decision is None:
+            self.execute("DELETE FROM decisions WHERE track_id = ?", (track_id,))
+            return
+        self.execute(
+            "INSERT INTO decisions (track_id, decision, decided_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (track_id) DO UPDATE SET decision = excluded.decision, "
+            "decided_at = excluded.decided_at",
+            (track_id, decision, now()),
+        )
+
+    def decisions(self) -> pd.DataFrame:
+        """``track_id``, ``decision``, ``decided_at``, latest first."""
+        return self.frame(
+            "SELECT track_id, decision, decided_at FROM decisions ORDER BY decided_at DESC"
+        )
 
     def counts(self) -> dict[str, int]:
         """How many library tracks, candidates, files, plays and scan problems there are."""

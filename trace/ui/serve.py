@@ -21,8 +21,8 @@ def _preload() -> None:
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
-    import trace.table  # noqa: F401
-    import trace.ui.charts  # noqa: F401
+    import trace.table
+    import trace.ui.charts
     import trace.ui.data  # noqa: F401
 
 

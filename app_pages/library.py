@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from trace import mood
 from trace.table import feature_columns
-from trace.ui import charts, data, widgets
+from trace.ui import charts, data, map_charts, widgets
 
 st.title("Library")
 database, fingerprint = data.library_key()
@@ -59,6 +60,22 @@ else:
             charts.feature_histogram(table, feature, recent=recent), width="stretch"
         )
 
+    st.subheader("Mood")
+    axes = mood.mood_axes(table)
+    st.altair_chart(
+        map_charts.mood_plane(
+            axes,
+            valence_title=mood.valence_title(axes),
+            hover=table[["artist", "title"]].fillna(""),
+        ),
+        width="stretch",
+    )
+    if mood.valence_title(axes) != mood.VALENCE:
+        st.caption(
+            "Valence cannot be measured from audio reliably; where a track has no imported "
+            "valence, TRACE shows a stand-in: brightness and major key (see the docs)."
+        )
+
 st.subheader("Who and when")
 left, right = st.columns(2)
 left.altair_chart(charts.top_values(table, "artist", "Top artists"), width="stretch")
@@ -68,6 +85,8 @@ if table["year"].notna().any():
 else:
     left.caption("No release years in the tags yet.")
 right.altair_chart(charts.top_values(table, "format", "Formats"), width="stretch")
+if table["label"].notna().any():
+    left.altair_chart(charts.top_values(table, "label", "Top labels"), width="stretch")
 
 st.subheader("Tracks")
 st.dataframe(charts.track_table(table), hide_index=True, width="stretch")

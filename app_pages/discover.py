@@ -1,0 +1,201 @@
+"""Discover: candidates ranked for recent interests, approved or rejected, then exported."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from trace import config, mood
+from trace.playlist import m3u8, write_m3u8
+from trace.store import Store
+from trace.ui import cached, charts, data
+
+DECISIONS = {"Approve": "approved", "Reject": "rejected"}
+EDITOR = "discover-editor"
+UNDECIDED = "—"
+ALL_RANKED = 1000
+
+st.title("Discover")
+cached.show_settings_problem()
+keys = cached.keys()
+
+with st.sidebar:
+    st.header("Candidates")
+    cached.setting(
+        st.slider, "How many to propose", "ranking", "candidates", min_value=5, max_value=100
+    )
+    cached.setting(
+        st.slider, "At most per artist", "ranking", "per_artist", min_value=1, max_value=10
+    )
+    cached.setting(
+        st.slider,
+        "Least placement confidence",
+        "ranking",
+        "min_confidence",
+        min_value=0.0,
+        max_value=0.95,
+        step=0.05,
+        help="How sure the Random Forest must be of the cluster it places a candidate in.",
+    )
+    st.header("Mood")
+    valence_range = st.slider(
+        "Valence (or its stand-in)", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-valence"
+    )
+    energy_range = st.slider("Energy", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-energy")
+
+database, fingerprint = data.library_key()
+if data.counts(database, fingerprint)["candidates"] == 0:
+    st.info(
+        "No candidates yet. Candidates are new music TRACE may propose: scan a folder of "
+        "music you do not own yet as a **candidate pool** on the **Sources** page (or run "
+        '`python -m trace scan --pool "new music" ~/Downloads/new`).'
+    )
+    st.stop()
+
+params = cached.params()
+if not cached.map_with_progress(keys, params):
+    st.stop()
+names = cached.names(keys, params)
+fitted = cached.model(keys, params)
+if isinstance(fitted, str):
+    st.warning(f"Candidates cannot be placed yet: {fitted}.")
+    st.stop()
+wide = replace(params, ranking=replace(params.ranking, candidates=ALL_RANKED))
+ranking = cached.ranking(keys, wide)
+pool = cached.candidates(keys.database, keys.features)
+
+st.caption(
+    f"The Random Forest that places candidates tells your clusters apart with "
+    f"**{fitted.accuracy:.0%}** cross-validated accuracy ({fitted.balanced_accuracy:.0%} "
+    "balanced)."
+)
+proposed = ranking.proposed if ranking is not None else pd.DataFrame()
+if len(proposed):
+    axes = mood.mood_axes(pool.set_index("id").loc[proposed["track_id"]].reset_index())
+    inside = mood.in_ranges(axes, valence_range, energy_range).to_numpy()
+    proposed = proposed[inside].head(params.ranking.candidates).reset_index(drop=True)
+
+if ranking is not None and ranking.recent_clusters:
+    focus = ", ".join(names.get(c, str(c)) for c in ranking.recent_clusters)
+    st.write(f"Ranked for your recent interests: **{focus}**.")
+elif ranking is not None:
+    st.write("No recent interest stands out (or there is no history yet): ranked by fit.")
+
+if proposed.empty:
+    st.info("No candidate fits these settings. Widen the mood ranges or lower the confidence.")
+else:
+    editor_frame = pd.DataFrame(
+        {
+            "Decision": [UNDECIDED] * len(proposed),
+            "Artist": proposed["artist"],
+            "Title": proposed["title"],
+            "Cluster": proposed["cluster"].map(names),
+            "Confidence": proposed["confidence"],
+            "Why": proposed["reason"],
+        }
+    )
+
+    def save_decisions(key: str) -> None:
+        edits = st.session_state[key]["edited_rows"]
+        with Store() as store:
+            for row, change in edits.items():
+                choice = change.get("Decision")
+                if choice in DECISIONS:
+                    store.decide(int(proposed.loc[int(row), "track_id"]), DECISIONS[choice])
+
+    st.data_editor(
+        editor_frame,
+        key=f"{EDITOR}-{keys.decisions}",  # a fresh editor once a decision is saved
+        hide_index=True,
+        width="stretch",
+        disabled=["Artist", "Title", "Cluster", "Confidence", "Why"],
+        on_change=save_decisions,
+        args=(f"{EDITOR}-{keys.decisions}",),
+        column_config={
+            "Decision": st.column_config.SelectboxColumn(
+                "Decision", options=[UNDECIDED, *DECISIONS], required=True, width="small"
+            ),
+            "Artist": st.column_config.TextColumn("Artist", width="small"),
+            "Title": st.column_config.TextColumn("Title", width="small"),
+            "Cluster": st.column_config.TextColumn("Cluster", width="small"),
+            "Confidence": st.column_config.ProgressColumn(
+                "Confidence", min_value=0.0, max_value=1.0, format="percent", width="small"
+            ),
+            "Why": st.column_config.TextColumn("Why", width="large"),
+        },
+    )
+    st.caption("Each decision is saved at once; decided tracks leave this list.")
+if ranking is not None and ranking.left_out:
+    st.caption(
+        "Not proposed: " + "; ".join(f"{n} {why}" for why, n in ranking.left_out.items()) + "."
+    )
+
+st.subheader("Approved")
+with Store() as store:
+    decided = store.decisions()
+approved = decided[decided["decision"] == "approved"]
+tracks = data.tracks(database, fingerprint, candidates=True).set_index("id")
+chosen = tracks.loc[tracks.index.intersection(approved["track_id"])].reset_index()
+if chosen.empty:
+    st.caption("Nothing approved yet.")
+else:
+    keep = st.data_editor(
+        pd.DataFrame(
+            {
+                "Keep": True,
+                "Artist": chosen["artist"],
+                "Title": chosen["title"],
+                "Length": chosen["duration"].map(charts.minutes_seconds),
+                "File": chosen["path"],
+            }
+        ),
+        key=f"approved-{keys.decisions}",
+        hide_index=True,
+        width="stretch",
+        disabled=["Artist", "Title", "Length", "File"],
+    )
+    dropped = chosen.loc[~keep["Keep"].to_numpy(), "id"]
+    if len(dropped):
+        with Store() as store:
+            for track_id in dropped:
+                store.decide(int(track_id), None)
+        st.rerun()
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the playlist (M3U8, absolute paths)",
+        m3u8(chosen, name="TRACE Discover").text,
+        file_name="trace-discover.m3u8",
+        mime="audio/x-mpegurl",
+    )
+    right.download_button(
+        "Download as CSV",
+        chosen[["artist", "title", "album", "duration", "path"]].to_csv(index=False),
+        file_name="trace-discover.csv",
+        mime="text/csv",
+    )
+    with st.form("save-playlist"):
+        folder = st.text_input("Save into folder", value=str(config.home() / "playlists"))
+        relative = st.toggle("Paths relative to that folder (for players on other machines)")
+        if st.form_submit_button("Save TRACE Discover.m3u8"):
+            target = Path(folder).expanduser()
+            try:
+                target.mkdir(parents=True, exist_ok=True)
+                written = write_m3u8(
+                    chosen, target / "TRACE Discover.m3u8", relative=relative, name="TRACE Discover"
+                )
+            except OSError as error:
+                st.error(f"Could not save the playlist in {target}: {error.strerror or error}")
+            else:
+                note = (
+                    f" {written.without_file} without a local file left out."
+                    if written.without_file
+                    else ""
+                )
+                st.success(
+                    f"Saved {charts.plural(written.written, 'track')} to {target / 'TRACE Discover.m3u8'}.{note}"
+                )
+    st.caption("Spotify playlists: connecting Spotify is not available in this version yet.")

@@ -1,0 +1,199 @@
+"""Taste map: the library mapped with UMAP and clustered with HDBSCAN, tuned live."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from trace.params import FEATURE_SETS, METRICS, SELECTION_METHODS
+from trace.playlist import m3u8
+from trace.ui import cached, charts, map_charts
+
+FEATURE_SET_LABELS = {
+    "all": "Everything",
+    "spotify": "Spotify-style estimates (tempo, energy, …)",
+    "timbre": "Timbre descriptors (spectrum, MFCC, chroma)",
+    "custom": "A chosen list",
+}
+
+st.title("Taste map")
+cached.show_settings_problem()
+keys = cached.keys()
+
+with st.sidebar:
+    st.header("Map settings")
+    cached.setting(
+        st.selectbox,
+        "Features",
+        "features",
+        "feature_set",
+        options=[f for f in FEATURE_SETS if f != "custom"],
+        format_func=FEATURE_SET_LABELS.get,
+        help="Which audio features place the tracks.",
+    )
+    cached.setting(
+        st.slider,
+        "Neighbours (UMAP n_neighbors)",
+        "embed",
+        "n_neighbors",
+        min_value=5,
+        max_value=100,
+        help="Small: fine local detail; large: the big picture.",
+    )
+    cached.setting(
+        st.slider,
+        "Cluster space dimensions (UMAP)",
+        "embed",
+        "n_components",
+        min_value=2,
+        max_value=15,
+    )
+    cached.setting(
+        st.slider,
+        "Spread of the 2-D map (UMAP min_dist)",
+        "embed",
+        "layout_min_dist",
+        min_value=0.0,
+        max_value=0.99,
+        step=0.05,
+        help="Only the drawing changes; the clusters do not.",
+    )
+    cached.setting(st.selectbox, "Distance", "embed", "metric", options=METRICS)
+    st.header("Cluster settings")
+    cached.setting(
+        st.slider,
+        "Smallest cluster (HDBSCAN min_cluster_size)",
+        "cluster",
+        "min_cluster_size",
+        min_value=3,
+        max_value=200,
+    )
+    cached.setting(
+        st.slider,
+        "Density (HDBSCAN min_samples; 0 = same as smallest cluster)",
+        "cluster",
+        "min_samples",
+        min_value=0,
+        max_value=100,
+        convert=lambda value: value or None,
+        shown=lambda value: value or 0,
+    )
+    cached.setting(
+        st.slider,
+        "Merge closer than (cluster_selection_epsilon)",
+        "cluster",
+        "cluster_selection_epsilon",
+        min_value=0.0,
+        max_value=2.0,
+        step=0.05,
+    )
+    cached.setting(
+        st.radio,
+        "Cluster selection",
+        "cluster",
+        "cluster_selection_method",
+        options=SELECTION_METHODS,
+        format_func={"eom": "Excess of mass (fewer, larger)", "leaf": "Leaf (many, small)"}.get,
+    )
+
+params = cached.params()
+if not cached.map_with_progress(keys, params):
+    st.stop()
+
+table = cached.library(keys.database, keys.features)
+layout = cached.layout(keys, params)
+clustering = cached.clusters(keys, params)
+names = cached.names(keys, params)
+
+columns = st.columns(4)
+columns[0].metric("Tracks on the map", f"{len(table):,}")
+columns[1].metric("Clusters", clustering.n_clusters)
+columns[2].metric(
+    "In no cluster",
+    f"{clustering.noise_share:.0%}",
+    help="HDBSCAN leaves tracks that fit no cluster as noise instead of forcing them in.",
+)
+columns[3].metric(
+    "DBCV",
+    "–" if pd.isna(clustering.dbcv) else f"{clustering.dbcv:.2f}",
+    help="Density-based cluster validity, −1 to 1: higher means denser, better separated clusters.",
+)
+
+colour_options = ["cluster", "genre", "year", "artist", "format", *charts.DEFAULT_HISTOGRAMS]
+colour = st.selectbox(
+    "Colour by",
+    ["cluster", *[c for c in colour_options[1:] if c in table or f"f_{c}" in table]],
+    format_func=lambda c: {"cluster": "Cluster"}.get(c) or charts.feature_label(c),
+)
+frame = map_charts.map_frame(table, layout, clustering.labels, names, colour)
+event = st.altair_chart(
+    map_charts.taste_map(frame, colour, colour_title=charts.feature_label(colour)),
+    width="stretch",
+    on_select="rerun",
+    selection_mode=map_charts.BRUSH,
+    key="taste-map",
+)
+st.caption("Drag a rectangle over the map to list those tracks below; double-click to clear.")
+
+chosen = map_charts.selected(frame, event)
+if chosen.any():
+    picked = table[chosen.to_numpy()]
+    st.subheader(f"{charts.plural(len(picked), 'selected track')}")
+    st.dataframe(
+        charts.track_table(picked).assign(Cluster=frame.loc[chosen, "cluster"].to_numpy()),
+        hide_index=True,
+        width="stretch",
+    )
+    playlist = m3u8(picked, name="TRACE selection")
+    st.download_button(
+        "Save as a playlist (M3U8)",
+        playlist.text,
+        file_name="trace-selection.m3u8",
+        mime="audio/x-mpegurl",
+        disabled=playlist.written == 0,
+    )
+
+st.subheader("Clusters")
+for profile in cached.profiles(keys, params):
+    who = ", ".join(profile.top_artists) or "no artist tags"
+    with st.expander(f"**{profile.name}** — {charts.plural(profile.size, 'track')} · {who}"):
+        left, right = st.columns([2, 3])
+        years = f"{profile.years[0]}–{profile.years[1]}" if profile.years else "unknown"
+        left.markdown(
+            f"**Genres:** {', '.join(profile.top_genres) or 'none tagged'}  \n"
+            f"**Years (middle half):** {years}  \n"
+            "**Most typical tracks:** "
+            + "; ".join(
+                f"{table.loc[i, 'artist']} – {table.loc[i, 'title']}" for i in profile.medoids
+            )
+        )
+        stats = profile.stats.dropna(subset=["z"])
+        stats = stats[[f in charts.FEATURE_LABELS for f in stats.index]]
+        shown = stats.reindex(stats["z"].abs().sort_values(ascending=False).index).head(8)
+        right.dataframe(
+            pd.DataFrame(
+                {
+                    "Feature": [charts.feature_label(f) for f in shown.index],
+                    "Cluster mean": shown["cluster_mean"].round(2),
+                    "Library mean": shown["library_mean"].round(2),
+                    "Cluster median": shown["cluster_median"].round(2),
+                    "Difference (library SDs)": shown["z"].round(2),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+st.subheader("Which cluster settings fit best")
+grid = cached.sweep_grid(keys, params)
+best = grid[grid["suggested"]]
+if len(best):
+    row = best.iloc[0]
+    st.write(
+        f"Suggested: smallest cluster **{int(row['min_cluster_size'])}**, density "
+        f"**{int(row['min_samples'])}** — {int(row['clusters'])} clusters, "
+        f"{row['noise_share']:.0%} in none, DBCV {row['dbcv']:.2f} (the highest DBCV with "
+        "at least 2 clusters and at most 40 % in none)."
+    )
+st.altair_chart(map_charts.sweep_heatmap(grid), width="stretch")
+st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")

@@ -1,0 +1,62 @@
+"""Playlists as files: extended M3U in UTF-8 (``.m3u8``), the format players share.
+
+Each entry is an ``#EXTINF:seconds,Artist - Title`` line followed by the file's path —
+absolute, or relative to the folder the playlist is saved in (so a music folder and its
+playlists can move together). Tracks without a local file (Spotify-only) cannot be
+played from a file playlist; they are left out and counted.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class Playlist:
+    text: str
+    written: int
+    without_file: int
+
+
+def m3u8(tracks: pd.DataFrame, *, relative_to: Path | None = None, name: str = "") -> Playlist:
+    """The playlist of ``tracks`` (columns ``path``, ``artist``, ``title``, ``duration``),
+    in their order. With ``relative_to``, paths are relative to that folder."""
+    lines = ["#EXTM3U"]
+    if name:
+        lines.append(f"#PLAYLIST:{_one_line(name)}")
+    written = without = 0
+    for row in tracks.itertuples(index=False):
+        path = getattr(row, "path", None)
+        if not isinstance(path, str) or not path:
+            without += 1
+            continue
+        if relative_to is not None:
+            path = os.path.relpath(path, relative_to)
+        duration = getattr(row, "duration", None)
+        known = isinstance(duration, int | float) and math.isfinite(duration)
+        seconds = round(duration) if known else -1
+        label = f"{_one_line(getattr(row, 'artist', '') or '')} - {_one_line(row.title or '')}"
+        lines += [f"#EXTINF:{seconds},{label.strip(' -')}", path]
+        written += 1
+    return Playlist("\n".join(lines) + "\n", written, without)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def write_m3u8(
+    tracks: pd.DataFrame, path: Path, *, relative: bool = False, name: str = ""
+) -> Playlist:
+    """Write the playlist to ``path`` (atomically: a half-written playlist never replaces
+    a good one)."""
+    playlist = m3u8(tracks, relative_to=path.parent.resolve() if relative else None, name=name)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(playlist.text, encoding="utf-8")
+    os.replace(partial, path)
+    return playlist

@@ -1,0 +1,222 @@
+"""Charts of the analysis: the taste map, the sweep grid, recent interest, the mood plane."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from trace.mood import REGIONS
+from trace.ui.charts import ACCENT, RECENT, feature_label
+
+NOISE = "#8a8f98"
+TOOLTIP_FEATURES = ("tempo", "energy", "danceability", "loudness")
+BRUSH = "brush"
+
+
+def map_frame(
+    table: pd.DataFrame, layout, labels, names: dict[int, str], colour: str
+) -> pd.DataFrame:
+    """What the scatter needs, and only that (10,000 rows travel to the browser)."""
+    frame = pd.DataFrame(
+        {
+            "x": layout[:, 0],
+            "y": layout[:, 1],
+            "artist": table["artist"].to_numpy(),
+            "title": table["title"].to_numpy(),
+            "cluster": [names.get(int(c), str(c)) for c in labels],
+            "noise": labels < 0,
+        }
+    )
+    for feature in TOOLTIP_FEATURES:
+        if f"f_{feature}" in table:
+            frame[feature] = table[f"f_{feature}"].astype(float).round(2).to_numpy()
+    if colour not in ("cluster", *frame.columns):
+        source = table[f"f_{colour}"] if f"f_{colour}" in table else table[colour]
+        if colour in ("genre", "artist"):  # the first of several: "Rock; Metal" → "Rock"
+            source = source.fillna("").str.split("; ").str[0].replace("", "untagged")
+        frame[colour] = source.to_numpy()
+    return frame
+
+
+def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Chart:
+    """The 2-D map: one point per track, coloured by cluster or by ``colour``; tracks in
+    no cluster faded; a rectangle selection (drag) to pick tracks."""
+    brush = alt.selection_interval(name=BRUSH, encodings=["x", "y"])
+    if colour == "cluster":
+        clustered = sorted(set(frame.loc[~frame["noise"], "cluster"]))
+        colour_encoding = alt.Color(
+            "cluster:N",
+            title="Cluster",
+            scale=alt.Scale(
+                domain=[*clustered, "no cluster"],
+                range=[*_palette(len(clustered)), NOISE],
+            ),
+            legend=alt.Legend(orient="right", symbolLimit=40, labelLimit=260),
+        )
+    elif pd.api.types.is_numeric_dtype(frame[colour]) and frame[colour].nunique() > 12:
+        colour_encoding = alt.Color(
+            f"{colour}:Q", title=colour_title, scale=alt.Scale(scheme="viridis")
+        )
+    else:
+        colour_encoding = alt.Color(f"{colour}:N", title=colour_title)
+    tooltip = [
+        alt.Tooltip("artist:N", title="Artist"),
+        alt.Tooltip("title:N", title="Title"),
+        alt.Tooltip("cluster:N", title="Cluster"),
+        *[alt.Tooltip(f"{f}:Q", title=feature_label(f)) for f in TOOLTIP_FEATURES if f in frame],
+    ]
+    if colour not in ("cluster", *TOOLTIP_FEATURES, "artist", "title"):
+        tooltip.append(alt.Tooltip(colour, title=colour_title))
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=28)
+        .encode(
+            x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
+            y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
+            color=colour_encoding,
+            opacity=alt.condition("datum.noise", alt.value(0.25), alt.value(0.85)),
+            tooltip=tooltip,
+        )
+        .add_params(brush)
+        .properties(height=560)
+    )
+
+
+def _palette(count: int) -> list[str]:
+    base = [
+        "#1DB954", "#F2A541", "#4EA8DE", "#E5637D", "#B388EB", "#F4D35E", "#2EC4B6",
+        "#FF8C42", "#9BC53D", "#C3423F", "#5BC0EB", "#FDE74C", "#D81E5B", "#8FD694",
+    ]  # fmt: skip
+    return [base[i % len(base)] for i in range(count)]
+
+
+def selected(frame: pd.DataFrame, event) -> pd.Series:
+    """True for the points inside the brushed rectangle of a chart ``event``."""
+    selection = (getattr(event, "selection", None) or {}).get(BRUSH) or {}
+    if not selection.get("x") or not selection.get("y"):
+        return pd.Series(False, index=frame.index)
+    (x0, x1), (y0, y1) = sorted(selection["x"]), sorted(selection["y"])
+    return frame["x"].between(x0, x1) & frame["y"].between(y0, y1)
+
+
+def sweep_heatmap(grid: pd.DataFrame) -> alt.Chart:
+    """DBCV over min_cluster_size × min_samples, the suggested cell outlined."""
+    frame = grid.assign(
+        label=grid["clusters"].astype(str)
+        + " · "
+        + (grid["noise_share"] * 100).round().astype(int).astype(str)
+        + "%"
+    )
+    base = alt.Chart(frame).encode(
+        x=alt.X("min_cluster_size:O", title="Smallest cluster (min_cluster_size)"),
+        y=alt.Y("min_samples:O", title="Density (min_samples)"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("dbcv:Q", title="DBCV", scale=alt.Scale(scheme="greens")),
+        stroke=alt.condition("datum.suggested", alt.value(RECENT), alt.value(None)),
+        strokeWidth=alt.condition("datum.suggested", alt.value(3), alt.value(0)),
+        tooltip=[
+            alt.Tooltip("min_cluster_size:O", title="min_cluster_size"),
+            alt.Tooltip("min_samples:O", title="min_samples"),
+            alt.Tooltip("clusters:Q", title="Clusters"),
+            alt.Tooltip("noise_share:Q", title="In no cluster", format=".0%"),
+            alt.Tooltip("dbcv:Q", title="DBCV", format=".2f"),
+        ],
+    )
+    text = base.mark_text(fontSize=11, color="#111").encode(text="label:N")
+    return (cells + text).properties(height=alt.Step(44))
+
+
+def interest_bars(found: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
+    """Lift per cluster, recent-interest clusters highlighted, 1 marked."""
+    frame = found.assign(
+        name=found["cluster"].map(names),
+        verdict=found["recent_interest"].map({True: "recent interest", False: "usual"}),
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("lift:Q", title="Lift (recent share ÷ usual share)"),
+            y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            color=alt.Color(
+                "verdict:N",
+                title=None,
+                scale=alt.Scale(domain=["recent interest", "usual"], range=[RECENT, ACCENT]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Cluster"),
+                alt.Tooltip("lift:Q", title="Lift", format=".2f"),
+                alt.Tooltip("recent_share:Q", title="Recent share", format=".1%"),
+                alt.Tooltip("long_run_share:Q", title="Usual share", format=".1%"),
+                alt.Tooltip("evidence:Q", title="Weighted events", format=".1f"),
+                alt.Tooltip("tracks:Q", title="Tracks"),
+            ],
+        )
+    )
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    return (bars + one).properties(height=alt.Step(30))
+
+
+def timeline(monthly: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
+    """Plays and additions per month, stacked by cluster."""
+    frame = monthly.assign(name=monthly["cluster"].map(names).fillna("no cluster"))
+    clustered = sorted(set(frame.loc[frame["cluster"] >= 0, "name"]))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month"),
+            y=alt.Y("sum(events):Q", title="Plays and additions"),
+            color=alt.Color(
+                "name:N",
+                title="Cluster",
+                scale=alt.Scale(
+                    domain=[*clustered, "no cluster"], range=[*_palette(len(clustered)), NOISE]
+                ),
+                legend=alt.Legend(orient="bottom", columns=3, labelLimit=260),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("name:N", title="Cluster"),
+                alt.Tooltip("sum(events):Q", title="Events"),
+            ],
+        )
+        .properties(height=340)
+    )
+
+
+def mood_plane(axes: pd.DataFrame, *, valence_title: str, hover: pd.DataFrame) -> alt.Chart:
+    """Valence (or its stand-in) against energy, with the named regions behind."""
+    frame = pd.concat([axes[["valence", "energy"]], hover], axis=1)
+    regions = pd.DataFrame(
+        [
+            {"region": name, "v0": v0, "v1": v1, "e0": e0, "e1": e1}
+            for name, ((v0, v1), (e0, e1)) in REGIONS.items()
+        ]
+    )
+    shading = (
+        alt.Chart(regions)
+        .mark_rect(opacity=0.08)
+        .encode(x="v0:Q", x2="v1:Q", y="e0:Q", y2="e1:Q", color=alt.Color("region:N", legend=None))
+    )
+    labels = (
+        alt.Chart(regions.assign(v=(regions["v0"] + regions["v1"]) / 2, e=regions["e1"] - 0.03))
+        .mark_text(color="#bbb", fontSize=12)
+        .encode(x="v:Q", y="e:Q", text="region:N")
+    )
+    points = (
+        alt.Chart(frame)
+        .mark_circle(size=30, color=ACCENT, opacity=0.7)
+        .encode(
+            x=alt.X("valence:Q", title=valence_title, scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("energy:Q", title="Energy", scale=alt.Scale(domain=[0, 1])),
+            tooltip=[
+                *[alt.Tooltip(f"{c}:N", title=c.capitalize()) for c in hover.columns],
+                alt.Tooltip("valence:Q", title=valence_title, format=".2f"),
+                alt.Tooltip("energy:Q", title="Energy", format=".2f"),
+            ],
+        )
+    )
+    return (shading + labels + points).properties(height=420)
