@@ -11,7 +11,9 @@ st.set_page_config(page_title="TRACE", page_icon="🎧", layout="wide")
 
 page = st.navigation(
     [
-        st.Page("app_pages/library.py", title="Library", icon=":material/library_music:", default=True),
+        st.Page(
+            "app_pages/library.py", title="Library", icon=":material/library_music:", default=True
+        ),
         st.Page("app_pages/taste_map.py", title="Taste map", icon=":material/scatter_plot:"),
         st.Page("app_pages/interest.py", title="Recent interest", icon=":material/trending_up:"),
         st.Page("app_pages/discover.py", title="Discover", icon=":material/explore:"),

@@ -195,7 +195,6 @@ else:
                     if written.without_file
                     else ""
                 )
-                st.success(
-                    f"Saved {charts.plural(written.written, 'track')} to {target / 'TRACE Discover.m3u8'}.{note}"
-                )
+                saved = charts.plural(written.written, "track")
+                st.success(f"Saved {saved} to {target / 'TRACE Discover.m3u8'}.{note}")
     st.caption("Spotify playlists: connecting Spotify is not available in this version yet.")

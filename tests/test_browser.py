@@ -26,6 +26,9 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
     with dashboard(demo_copy) as url, browser_page() as page:
         for name, (path, title) in PAGES.items():
             open_page(page, f"{url}/{path}")  # also straight to a page, as a bookmark does
+            assert page.locator("h1").first.inner_text() == title
+            banner = page.locator("[data-testid='stAlert']").first.inner_text()
+            assert "exploring the TRACE demo library" in banner
             page.wait_for_selector(
                 "[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']", timeout=30_000
             )
