@@ -86,8 +86,22 @@ def test_recent_interest_clusters_are_proposed_strongest_lift_first(world):
     first = proposed["cluster"].iloc[: (proposed["cluster"] == 1).sum()]
     assert (first == 1).all()  # lift 2.5 before lift 1.6
     assert proposed["score"].is_monotonic_decreasing
-    assert 10 <= ranking.left_out["not in a recent-interest cluster"] <= 12
+    assert 10 <= ranking.left_out["not in a recent-interest or rising cluster"] <= 12
     assert ranking.recent_clusters == (1, 0)
+
+
+def test_rising_clusters_fill_in_after_the_recent_interests(world):
+    interest = pd.DataFrame(
+        {"cluster": [1, 2, 0], "lift": [2.5, 1.1, 0.4], "recent_interest": [True, False, False]}
+    )
+    params = RankingParams(candidates=50, per_artist=50, per_album=50)
+    proposed = rank(world, interest=interest, params=params).proposed
+    assert set(proposed["cluster"]) == {1, 2}
+    first_rising = int(np.argmax(proposed["cluster"].to_numpy() == 2))
+    assert (proposed["cluster"].iloc[:first_rising] == 1).all()
+    assert (proposed["cluster"].iloc[first_rising:] == 2).all()
+    rising = proposed[proposed["cluster"] == 2]
+    assert rising["reason"].str.startswith("From a rising interest.").all()
 
 
 def test_caps_per_artist_and_album_and_the_count(world):

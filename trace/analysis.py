@@ -125,6 +125,7 @@ def cluster_space_of(scaled: Scaled, params: EmbedParams) -> np.ndarray:
         n_components=params.n_components,
         min_dist=0.0,
         n_epochs=params.n_epochs,
+        init="pca",  # the clusters, not the global arrangement, matter here
     )
 
 

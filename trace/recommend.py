@@ -1,12 +1,16 @@
 """Ranking candidates for the person's recent interests, each with a reason.
 
 A candidate's score is the chance the forest gives it of belonging to each
-recent-interest cluster, weighted by that cluster's lift and summed. Only candidates
-the forest places (most probably) in a recent-interest cluster, with at least the
-minimum confidence, are proposed — or in any cluster when there is no listening history
-to tell what is recent. Never proposed: a candidate "unlike anything in your library",
-one already in it (the same file, the same ISRC, or the same normalised artist and
-title), or one already approved or rejected. Per-artist and per-album caps keep the
+recent-interest cluster, weighted by that cluster's lift and summed. Candidates the
+forest places (most probably) in a recent-interest cluster, with at least the minimum
+confidence, come first; after them, those of *rising* clusters — lift above 1 without
+yet meeting the recent-interest rule — so a list is not cut short when one interest has
+few candidates (their reason says so). With no listening history to tell what is
+recent, every cluster counts and the surest placements come first.
+
+Never proposed: a candidate "unlike anything in your library", one already in it (the
+same file, the same ISRC, or the same normalised artist and title), or one already
+approved or rejected. Per-artist and per-album caps keep the
 list varied; the best-scored tracks of an artist come first.
 
 The reason: the three library tracks of its cluster nearest to it in the scaled feature
@@ -150,6 +154,15 @@ def rank_candidates(
     )
     recent = interest[interest["recent_interest"]] if len(interest) else interest
     lifts = dict(zip(recent["cluster"], recent["lift"], strict=True)) if len(recent) else {}
+    rising = (
+        {
+            c: lift
+            for c, lift in zip(interest["cluster"], interest["lift"], strict=True)
+            if lift > 1.0 and c not in lifts
+        }
+        if lifts
+        else {}
+    )
     if candidates.empty:
         return Ranking(empty, {}, tuple(lifts))
 
@@ -159,13 +172,15 @@ def rank_candidates(
     cluster = classes[best]
     confidence = probabilities.max(axis=1)
     distance = model.library_index.kneighbors(candidate_values, n_neighbors=1)[0][:, 0]
+    tier = np.zeros(len(cluster), int)  # 0: a recent interest, 1: rising, 2: neither
     if lifts:
-        weights = np.array([lifts.get(c, 0.0) for c in classes])
+        weights = np.array([lifts.get(c, rising.get(c, 0.0)) for c in classes])
         score = probabilities @ weights
-        in_focus = np.isin(cluster, list(lifts))
+        tier[~np.isin(cluster, list(lifts))] = 1
+        tier[~np.isin(cluster, [*lifts, *rising])] = 2
     else:  # no history: every cluster counts, the surest placements first
         score = confidence.copy()
-        in_focus = np.ones(len(cluster), bool)
+    in_focus = tier < 2
 
     reasons = {
         "in your library": already_known(library, candidates).to_numpy(),
@@ -183,13 +198,19 @@ def rank_candidates(
     if lifts:
         outside = eligible & ~in_focus
         if outside.any():
-            left_out["not in a recent-interest cluster"] = int(outside.sum())
+            left_out["not in a recent-interest or rising cluster"] = int(outside.sum())
         eligible &= in_focus
 
     frame = candidates.assign(
-        cluster=cluster, confidence=confidence, score=score, _row=np.arange(len(candidates))
+        cluster=cluster,
+        confidence=confidence,
+        score=score,
+        _tier=tier,
+        _row=np.arange(len(candidates)),
     )[eligible]
-    order = frame.sort_values(["score", "confidence"], ascending=False, kind="stable")
+    order = frame.sort_values(
+        ["_tier", "score", "confidence"], ascending=[True, False, False], kind="stable"
+    )
     kept, dropped = _capped(order, params)
     if dropped:
         left_out["beyond the per-artist or per-album cap"] = dropped
@@ -210,6 +231,8 @@ def rank_candidates(
         own = row[features.columns].astype(float)
         stands_out = _stands_out(own, features.iloc[members].mean(), spread)
         reason = "Sounds like " + "; ".join(neighbours)
+        if row["_tier"] == 1:
+            reason = "From a rising interest. " + reason
         if stands_out:
             reason += " — but " + ", ".join(stands_out)
         rows.append((neighbours, stands_out, reason))

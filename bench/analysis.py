@@ -1,0 +1,185 @@
+"""Speed of the map: UMAP, HDBSCAN and the whole analysis at 10,000 and 50,000 tracks.
+
+    python bench/analysis.py [--tracks 10000] [--big 50000]
+
+Synthetic tracks × 40 features (blobs of different sizes and spreads, like a library's
+styles). Measured side by side in one run, each in a fresh process where it matters:
+
+- umap-learn with its defaults (the yardstick), warm;
+- a change of HDBSCAN parameters alone (target < 0.5 s);
+- a change of a UMAP parameter: the layout's min_dist, and the cluster space's size,
+  reusing the k-NN graph (target ≤ half the default fit);
+- the first clustering in a fresh process — a server restart — with numba's on-disk
+  cache warm (target < 15 s);
+- peak memory of the whole analysis at 50,000 tracks (target < 1.5 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import common
+
+FEATURES = 40
+
+
+def synthetic_table(n: int, seed: int = 0):
+    import numpy as np
+    import pandas as pd
+    from sklearn.datasets import make_blobs
+
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-8, 8, size=(14, FEATURES))
+    spreads = rng.uniform(0.6, 1.6, size=14)
+    x, _ = make_blobs(n_samples=n, centers=centres, cluster_std=spreads, random_state=seed)
+    return pd.DataFrame(x, columns=[f"f_descriptor_{i:02d}" for i in range(FEATURES)])
+
+
+def _timed(work):
+    started = time.perf_counter()
+    result = work()
+    return result, time.perf_counter() - started
+
+
+def in_process(n: int) -> dict[str, float]:
+    """Everything that runs warm in one (server-like) process."""
+    from dataclasses import replace
+
+    import umap
+
+    from trace import analysis
+    from trace.cluster import cluster_space
+    from trace.embed import scale
+    from trace.params import ClusterParams, EmbedParams, FeatureParams
+
+    table = synthetic_table(n)
+    analysis.warm_up()
+    scaled = scale(table, FeatureParams())
+    # Warm umap-learn's own path too, above 4,096 points where NN-descent takes over.
+    umap.UMAP(random_state=42).fit_transform(scaled.values[:5000])
+    _, default_s = _timed(lambda: umap.UMAP(random_state=42).fit_transform(scaled.values))
+
+    params = EmbedParams()
+    _, knn_s = _timed(lambda: analysis.knn_for(scaled.values, params))
+    space, space_s = _timed(lambda: analysis.cluster_space_of(scaled, params))
+    _, layout_s = _timed(lambda: analysis.layout_of(scaled, params))
+    _, relayout_s = _timed(lambda: analysis.layout_of(scaled, replace(params, layout_min_dist=0.3)))
+    _, respace_s = _timed(
+        lambda: analysis.cluster_space_of(scaled, replace(params, n_components=8))
+    )
+    first, _ = _timed(lambda: cluster_space(space, ClusterParams()))
+    _, recluster_s = _timed(
+        lambda: cluster_space(space, ClusterParams(min_cluster_size=25, min_samples=8))
+    )
+    return {
+        "default_umap_s": default_s,
+        "knn_s": knn_s,
+        "space_s": space_s,
+        "layout_s": layout_s,
+        "relayout_s": relayout_s,
+        "respace_s": respace_s,
+        "recluster_s": recluster_s,
+        "clusters": first.n_clusters,
+        "noise": first.noise_share,
+    }
+
+
+def fresh_process(n: int) -> dict[str, float]:
+    """A new process (a restarted server): import, scale, k-NN, UMAP, HDBSCAN."""
+    started = time.perf_counter()
+    from trace import analysis, config
+    from trace.cluster import cluster_space
+    from trace.embed import scale
+    from trace.params import ClusterParams, EmbedParams, FeatureParams
+
+    config.use_numba_cache()
+    table = synthetic_table(n)
+    scaled = scale(table, FeatureParams())
+    space = analysis.cluster_space_of(scaled, EmbedParams())
+    clustering = cluster_space(space, ClusterParams())
+    return {"first_clustering_s": time.perf_counter() - started, "clusters": clustering.n_clusters}
+
+
+def memory(n: int) -> dict[str, float]:
+    """Peak resident memory of the whole map at ``n`` tracks: scale, k-NN, both UMAPs,
+    HDBSCAN with its validity index, and the forest."""
+    import resource
+
+    from trace import analysis
+    from trace.classify import fit_cluster_model
+    from trace.cluster import cluster_space
+    from trace.embed import scale
+    from trace.params import ClusterParams, EmbedParams, FeatureParams
+
+    started = time.perf_counter()
+    scaled = scale(synthetic_table(n), FeatureParams())
+    space = analysis.cluster_space_of(scaled, EmbedParams())
+    analysis.layout_of(scaled, EmbedParams())
+    clustering = cluster_space(space, ClusterParams(min_cluster_size=50))
+    fit_cluster_model(scaled.values, clustering.labels, scaled.columns)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"peak_mb": peak_mb, "seconds": time.perf_counter() - started}
+
+
+def run_child(kind: str, n: int) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--tracks", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=common.ROOT,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tracks", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=50_000)
+    parser.add_argument("--child", choices=("warm", "fresh", "memory"))
+    args = parser.parse_args()
+    if args.child:
+        work = {"warm": in_process, "fresh": fresh_process, "memory": memory}[args.child]
+        print(json.dumps(work(args.tracks)))
+        return
+
+    fresh_process(500)  # fills numba's on-disk cache, as any earlier run of TRACE has
+    warm = run_child("warm", args.tracks)
+    restart = run_child("fresh", args.tracks)
+    big = run_child("memory", args.big)
+    half = warm["default_umap_s"] / 2
+    n = f"{args.tracks:,}"
+    print(f"machine: {common.machine()}")
+    print(
+        f"{n} tracks × {FEATURES} features: {warm['clusters']} clusters, "
+        f"{warm['noise']:.0%} noise; k-NN graph {warm['knn_s']:.2f} s (once)"
+    )
+    print("| step | time | target |")
+    print("| --- | --- | --- |")
+    print(f"| umap-learn defaults, warm, {n} | {warm['default_umap_s']:.1f} s | yardstick |")
+    print(f"| TRACE cluster space (5-D), {n} | {warm['space_s']:.1f} s | |")
+    print(f"| TRACE 2-D layout, {n} | {warm['layout_s']:.1f} s | |")
+    print(f"| change of HDBSCAN settings → re-clustered | {warm['recluster_s']:.2f} s | < 0.5 s |")
+    print(
+        f"| change of layout min_dist → re-embedded | {warm['relayout_s']:.1f} s | ≤ {half:.1f} s |"
+    )
+    print(
+        f"| change of cluster-space size → re-embedded | {warm['respace_s']:.1f} s "
+        f"| ≤ {half:.1f} s |"
+    )
+    print(
+        f"| first clustering in a fresh process (numba cache warm), {n} | "
+        f"{restart['first_clustering_s']:.1f} s | < 15 s |"
+    )
+    print(
+        f"| peak memory, whole map at {args.big:,} | {big['peak_mb']:.0f} MB "
+        f"({big['seconds']:.0f} s) | < 1,500 MB |"
+    )
+
+
+if __name__ == "__main__":
+    main()
