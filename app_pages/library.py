@@ -62,14 +62,18 @@ else:
 
     st.subheader("Mood")
     axes = mood.mood_axes(table)
-    st.altair_chart(
-        map_charts.mood_plane(
-            axes,
-            valence_title=mood.valence_title(axes),
-            hover=table[["artist", "title"]].fillna(""),
-        ),
-        width="stretch",
-    )
+    placed = axes[["valence", "energy"]].notna().all(axis=1)
+    if not placed.any():
+        st.caption("No track has both an energy and a valence (or its stand-in) yet.")
+    else:
+        st.altair_chart(
+            map_charts.mood_plane(
+                axes[placed],
+                valence_title=mood.valence_title(axes),
+                hover=table.loc[placed, ["artist", "title"]].fillna(""),
+            ),
+            width="stretch",
+        )
     if mood.valence_title(axes) != mood.VALENCE:
         st.caption(
             "Valence cannot be measured from audio reliably; where a track has no imported "

@@ -154,35 +154,64 @@ if chosen.any():
     )
 
 st.subheader("Clusters")
-for profile in cached.profiles(keys, params):
-    who = ", ".join(profile.top_artists) or "no artist tags"
-    with st.expander(f"**{profile.name}** — {charts.plural(profile.size, 'track')} · {who}"):
-        left, right = st.columns([2, 3])
-        years = f"{profile.years[0]}–{profile.years[1]}" if profile.years else "unknown"
-        left.markdown(
-            f"**Genres:** {', '.join(profile.top_genres) or 'none tagged'}  \n"
-            f"**Years (middle half):** {years}  \n"
-            "**Most typical tracks:** "
-            + "; ".join(
-                f"{table.loc[i, 'artist']} – {table.loc[i, 'title']}" for i in profile.medoids
-            )
+profiles = cached.profiles(keys, params)
+persistence = clustering.clusters.set_index("cluster")["persistence"]
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Cluster": [p.name for p in profiles],
+            "Tracks": [p.size for p in profiles],
+            "Stability": [float(persistence[p.cluster]) for p in profiles],
+            "Top artists": [", ".join(p.top_artists) for p in profiles],
+            "Genres": [", ".join(p.top_genres) for p in profiles],
+            "Years": [f"{p.years[0]}–{p.years[1]}" if p.years else "" for p in profiles],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Stability": st.column_config.ProgressColumn(
+            "Stability",
+            min_value=0.0,
+            max_value=1.0,
+            format="%.2f",
+            help="HDBSCAN's persistence: how long the cluster survives as the density "
+            "threshold changes (higher is more stable).",
         )
-        stats = profile.stats.dropna(subset=["z"])
-        stats = stats[[f in charts.FEATURE_LABELS for f in stats.index]]
-        shown = stats.reindex(stats["z"].abs().sort_values(ascending=False).index).head(8)
-        right.dataframe(
-            pd.DataFrame(
-                {
-                    "Feature": [charts.feature_label(f) for f in shown.index],
-                    "Cluster mean": shown["cluster_mean"].round(2),
-                    "Library mean": shown["library_mean"].round(2),
-                    "Cluster median": shown["cluster_median"].round(2),
-                    "Difference (library SDs)": shown["z"].round(2),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+    },
+)
+if profiles:
+    by_cluster = {p.cluster: p for p in profiles}
+    chosen_cluster = st.selectbox(
+        "Look closer at a cluster",
+        list(by_cluster),
+        format_func=lambda c: f"{by_cluster[c].name} ({by_cluster[c].size} tracks)",
+    )
+    profile = by_cluster.get(chosen_cluster, profiles[0])
+    left, right = st.columns([2, 3])
+    left.markdown(
+        "**Most typical tracks:**  \n"
+        + "  \n".join(
+            f"{table.loc[i, 'artist']} – {table.loc[i, 'title']}" for i in profile.medoids
         )
+    )
+    stats = profile.stats.dropna(subset=["z"])
+    stats = stats[[f in charts.FEATURE_LABELS for f in stats.index]]
+    shown = stats.reindex(stats["z"].abs().sort_values(ascending=False).index).head(8)
+    right.dataframe(
+        pd.DataFrame(
+            {
+                "Feature": [charts.feature_label(f) for f in shown.index],
+                "Cluster mean": shown["cluster_mean"].round(2),
+                "Library mean": shown["library_mean"].round(2),
+                "Cluster median": shown["cluster_median"].round(2),
+                "Library median": shown["library_median"].round(2),
+                "Difference (library SDs)": shown["z"].round(2),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("Which cluster settings fit best")
 grid = cached.sweep_grid(keys, params)
@@ -195,5 +224,5 @@ if len(best):
         f"{row['noise_share']:.0%} in none, DBCV {row['dbcv']:.2f} (the highest DBCV with "
         "at least 2 clusters and at most 40 % in none)."
     )
-st.altair_chart(map_charts.sweep_heatmap(grid), width="stretch")
+st.vega_lite_chart(cached.sweep_spec(keys, params), width="stretch")
 st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")

@@ -96,7 +96,7 @@ def fresh_process(n: int) -> dict[str, float]:
     from trace.embed import scale
     from trace.params import ClusterParams, EmbedParams, FeatureParams
 
-    config.use_numba_cache()
+    config.prepare_process()
     table = synthetic_table(n)
     scaled = scale(table, FeatureParams())
     space = analysis.cluster_space_of(scaled, EmbedParams())
@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument("--child", choices=("warm", "fresh", "memory"))
     args = parser.parse_args()
     if args.child:
+        from trace import config
+
+        config.prepare_process()  # as the dashboard and the command line do
         work = {"warm": in_process, "fresh": fresh_process, "memory": memory}[args.child]
         print(json.dumps(work(args.tracks)))
         return

@@ -43,7 +43,7 @@ def fill(home: Path, n: int) -> None:
     table = synthetic_table(n)
     rng = np.random.default_rng(1)
     names = [*NAMED, *[f"mfcc_{i:02d}_mean" for i in range(1, 35)]]
-    values = table.to_numpy()
+    values = table.to_numpy().copy()
     values[:, 0] = 60 + 120 / (1 + np.exp(-values[:, 0] / 4))  # tempo in BPM
     values[:, 1:3] = 1 / (1 + np.exp(-values[:, 1:3] / 4))  # 0–1 estimates
     values[:, 3] = -30 + 25 / (1 + np.exp(-values[:, 3] / 4))  # LUFS
@@ -88,10 +88,16 @@ def fill(home: Path, n: int) -> None:
             )
 
 
+PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def until_idle(page, started: float) -> float:
+    """Seconds from ``started`` until the script is idle, a chart is on the page and the
+    browser has painted (two animation frames after the last change)."""
     page.wait_for_timeout(50)  # the rerun message reaches the server
     page.wait_for_selector(IDLE, timeout=120_000)
     page.wait_for_selector(CHART, timeout=60_000)
+    page.evaluate(PAINTED)
     return time.perf_counter() - started
 
 
@@ -115,6 +121,7 @@ def main() -> None:
                 started = time.perf_counter()
                 page.keyboard.press("ArrowRight")
                 moves.append(until_idle(page, started))
+                page.wait_for_timeout(1000)  # a person looks before moving it again
             screenshot(page, "bench-taste-map-10k")
             nav = page.locator("[data-testid='stSidebarNav']")
             for _ in range(args.repeats):
@@ -122,10 +129,12 @@ def main() -> None:
                 nav.get_by_text("Library", exact=True).click()
                 page.wait_for_selector("h1:has-text('Library')", timeout=60_000)
                 switches.append(until_idle(page, started))
+                page.wait_for_timeout(1000)
                 started = time.perf_counter()
                 nav.get_by_text("Taste map", exact=True).click()
                 page.wait_for_selector("h1:has-text('Taste map')", timeout=60_000)
                 switches.append(until_idle(page, started))
+                page.wait_for_timeout(1000)
                 wait_idle(page)
     print(f"machine: {common.machine()}")
     print(f"first drawing of the Taste map ({args.tracks:,} tracks, UMAP included): {first:.1f} s")

@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    config.use_numba_cache()
+    config.prepare_process()
     try:
         return int(args.run(args))
     except TraceError as error:

@@ -32,11 +32,18 @@ def cache_dir() -> Path:
     return folder
 
 
-def use_numba_cache() -> None:
-    """Point numba's on-disk cache at TRACE's cache folder (unless ``NUMBA_CACHE_DIR`` is
-    set), so compiled functions are kept even where the installed packages are read-only.
-    Must run before numba is first imported."""
+def prepare_process() -> None:
+    """Settings for the numeric libraries, made before they are first imported (unless
+    already set in the environment):
+
+    - numba's on-disk cache in TRACE's cache folder, so compiled functions are kept even
+      where the installed packages are read-only;
+    - OpenMP threads that sleep when idle (``OMP_WAIT_POLICY=PASSIVE``): after UMAP's
+      parallel work they would otherwise spin on every core and slow down what follows —
+      HDBSCAN at 10,000 tracks took 0.5 s instead of 0.22 s in the dashboard's server.
+    """
     os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def database_path() -> Path:

@@ -46,9 +46,23 @@ class ClusterProfile:
     """Positions (rows of the table) of the tracks nearest the cluster's centre."""
 
 
-def _counts(values: pd.Series, top: int) -> list[str]:
-    split = values.fillna("").astype(str).str.split("; ").explode().str.strip()
-    return list(split[split != ""].value_counts().head(top).index)
+def _top_values(table: pd.DataFrame, column: str, labels: np.ndarray, top: int) -> dict:
+    """Cluster → its ``top`` most common values of a ``"; "``-separated column."""
+    if column not in table:
+        return {}
+    values = table[column].fillna("").astype(str)
+    frame = pd.DataFrame({"cluster": labels, "value": values.to_numpy()})
+    several = values.str.contains("; ", regex=False).to_numpy()
+    if several.any():  # split only the few with several values
+        split = frame[several].assign(value=values[several].str.split("; ").to_numpy())
+        frame = pd.concat([frame[~several], split.explode("value")], ignore_index=True)
+        frame["value"] = frame["value"].str.strip()
+    frame = frame[(frame["value"] != "") & (frame["cluster"] >= 0)]
+    counts = frame.groupby(["cluster", "value"]).size().sort_values(ascending=False)
+    return {
+        cluster: list(group.index.get_level_values("value")[:top])
+        for cluster, group in counts.groupby(level="cluster", sort=False)
+    }
 
 
 def cluster_name(z_scores: pd.Series) -> str:
@@ -74,16 +88,20 @@ def profile_clusters(
     features.columns = [c.removeprefix("f_") for c in features.columns]
     library_mean, library_median = features.mean(), features.median()
     library_std = features.std().replace(0, np.nan)
+    clustered = labels >= 0
+    groups = features[clustered].groupby(labels[clustered])  # one pass for every cluster
+    means, medians = groups.mean(), groups.median()
+    artists = _top_values(table, "artist", labels, 3)
+    genres = _top_values(table, "genre", labels, 3)
     profiles = []
     names_seen: dict[str, int] = {}
     for cluster in sorted(set(labels[labels >= 0]), key=lambda c: -(labels == c).sum()):
         inside = labels == cluster
-        members = features[inside]
-        z_scores = (members.mean() - library_mean) / library_std
+        z_scores = (means.loc[cluster] - library_mean) / library_std
         stats = pd.DataFrame(
             {
-                "cluster_mean": members.mean(),
-                "cluster_median": members.median(),
+                "cluster_mean": means.loc[cluster],
+                "cluster_median": medians.loc[cluster],
                 "library_mean": library_mean,
                 "library_median": library_median,
                 "z": z_scores,
@@ -103,8 +121,8 @@ def profile_clusters(
                 name=name,
                 size=int(inside.sum()),
                 stats=stats,
-                top_artists=_counts(table.loc[inside, "artist"], 3) if "artist" in table else [],
-                top_genres=_counts(table.loc[inside, "genre"], 3) if "genre" in table else [],
+                top_artists=artists.get(cluster, []),
+                top_genres=genres.get(cluster, []),
                 years=(int(years.quantile(0.25)), int(years.quantile(0.75)))
                 if len(years)
                 else None,

@@ -31,7 +31,7 @@ from trace.profiles import ClusterProfile, profile_clusters
 from trace.recommend import Ranking, rank_candidates
 from trace.store import Store
 from trace.table import feature_table
-from trace.ui import data
+from trace.ui import data, map_charts
 from trace.windows import Windows, extractor_id
 
 PARAMS_KEY = "trace.params"
@@ -196,9 +196,9 @@ def _sweep(database, fingerprint, features, embed, method: str, epsilon: float) 
     return sweep(_space(database, fingerprint, features, embed), base=base)
 
 
-def sweep_grid(keys: Keys, p: analysis.AnalysisParams) -> pd.DataFrame:
-    """Quality over min_cluster_size × min_samples; not redone when those change."""
-    return _sweep(
+def _sweep_key(keys: Keys, p: analysis.AnalysisParams) -> tuple:
+    """What the sweep depends on: not min_cluster_size or min_samples, which it varies."""
+    return (
         keys.database,
         keys.features,
         p.features,
@@ -206,6 +206,22 @@ def sweep_grid(keys: Keys, p: analysis.AnalysisParams) -> pd.DataFrame:
         p.cluster.cluster_selection_method,
         p.cluster.cluster_selection_epsilon,
     )
+
+
+def sweep_grid(keys: Keys, p: analysis.AnalysisParams) -> pd.DataFrame:
+    """Quality over min_cluster_size × min_samples; not redone when those change."""
+    return _sweep(*_sweep_key(keys, p))
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _sweep_spec(database, fingerprint, features, embed, method: str, epsilon: float) -> dict:
+    grid = _sweep(database, fingerprint, features, embed, method, epsilon)
+    return map_charts.sweep_heatmap(grid).to_dict()
+
+
+def sweep_spec(keys: Keys, p: analysis.AnalysisParams) -> dict:
+    """The sweep grid's heat map as a Vega-Lite spec, built (and validated) once."""
+    return _sweep_spec(*_sweep_key(keys, p))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -298,26 +314,33 @@ def ranking(keys: Keys, p: analysis.AnalysisParams) -> Ranking | None:
     )
 
 
+@st.cache_resource(show_spinner=False)
+def _mapped() -> set[tuple]:
+    """The (keys, settings) whose map stages are already computed in this server."""
+    return set()
+
+
 def map_with_progress(keys: Keys, p: analysis.AnalysisParams) -> bool:
-    """Compute the map's stages with a visible status; False (with a message) when the
-    library is too small to map."""
-    box = st.empty()
-    with box.status("Mapping your library…", expanded=False) as status:
-        try:
-            status.update(label="Scaling the features…")
-            scaled(keys.database, keys.features, p.features)
-            status.update(label="UMAP: the cluster space (a few seconds)…")
-            space(keys, p)
-            status.update(label="UMAP: the 2-D map…")
-            layout(keys, p)
-            status.update(label="HDBSCAN: finding clusters…")
-            clusters(keys, p)
-        except ParameterError as error:
+    """Compute the map's stages, UMAP with a visible status; False (with a message) when
+    the library is too small to map. Once the UMAP stages of these settings are computed
+    no status box is drawn at all: re-clustering alone takes a fraction of a second."""
+    done = (keys.features, p.features, _space_params(p.embed), _layout_params(p.embed))
+    try:
+        if done not in _mapped():
+            box = st.empty()
+            with box.status("Mapping your library…", expanded=False) as status:
+                status.update(label="Scaling the features…")
+                scaled(keys.database, keys.features, p.features)
+                status.update(label="UMAP: the cluster space (a few seconds)…")
+                space(keys, p)
+                status.update(label="UMAP: the 2-D map…")
+                layout(keys, p)
             box.empty()
-            st.info(
-                f"Not enough to map yet: {error}. Scan and analyse more music on the "
-                "**Sources** page."
-            )
-            return False
-    box.empty()
+            _mapped().add(done)
+        clusters(keys, p)
+    except ParameterError as error:
+        st.info(
+            f"Not enough to map yet: {error}. Scan and analyse more music on the **Sources** page."
+        )
+        return False
     return True

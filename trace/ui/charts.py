@@ -160,8 +160,10 @@ def minutes_seconds(seconds: float | None) -> str:
 
 
 def playing_time(seconds: float) -> str:
-    """``7384`` → ``"2 h 03 min"``; under an hour, minutes only."""
+    """``7384`` → ``"2 h 03 min"``; under an hour, minutes only; from 100 hours, hours."""
     minutes = round(seconds / 60)
+    if minutes >= 100 * 60:
+        return f"{round(minutes / 60):,} h"
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 

@@ -29,7 +29,7 @@ def _preload() -> None:
 def main(argv: list[str] | None = None) -> int:
     from trace import config
 
-    config.use_numba_cache()
+    config.prepare_process()
     threading.Thread(target=_preload, name="trace-preload", daemon=True).start()
     from streamlit.web import cli
 

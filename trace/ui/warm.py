@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import streamlit as st
 
+BROWSER_DRAWS_S = 3.0
+"""The browser draws the first page's charts after the script ends; the compilation waits
+that long so the two do not share the CPU."""
+
 
 def _warm() -> None:
-    from trace import analysis, config
+    from trace import analysis
 
-    config.use_numba_cache()
+    time.sleep(BROWSER_DRAWS_S)
     analysis.warm_up()
 
 
