@@ -29,6 +29,22 @@ st.write(
 if st.button("Analyse new and changed files", disabled=not missing):
     widgets.extract_with_progress()
 
+st.subheader("Imports")
+st.write(
+    "Audio features from a CSV: an [Exportify](https://exportify.net) export of a Spotify "
+    "playlist, or a public dataset with Spotify's column names. Rows are matched to your "
+    "tracks by Spotify URI, ISRC, then artist and title; the rest become tracks of their "
+    "own (or candidates)."
+)
+widgets.import_csv_form()
+
+st.subheader("Spotify")
+st.write(
+    "Not connected: connecting a Spotify account, importing your streaming history and "
+    "writing playlists to Spotify are not in this version yet. Your own music folders "
+    "and feature CSVs work without it."
+)
+
 st.subheader("Demo library")
 with Store(database) as store:
     active = demo.is_active(store)

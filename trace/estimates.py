@@ -107,8 +107,10 @@ def _refine_peak(bpms: np.ndarray, ac: np.ndarray, i: int) -> float:
     if 0 < i < len(ac) - 1:
         a, b, c = ac[i - 1], ac[i], ac[i + 1]
         denominator = a - 2 * b + c
-        if denominator < 0 and b >= max(a, c):  # a true local peak: |shift| ≤ ½
-            shift = 0.5 * (a - c) / denominator
+        if denominator < 0:
+            # At most one bin either way: beyond it the parabola is extrapolating (a
+            # shift of −3 once gave a negative lag, so a negative tempo).
+            shift = min(1.0, max(-1.0, 0.5 * (a - c) / denominator))
             lag = 1.0 / bpms[i] + shift * (1.0 / bpms[i + 1] - 1.0 / bpms[i - 1]) / 2
             return 1.0 / lag
     return float(bpms[i])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import streamlit as st
 
+from trace.csv_import import import_feature_csv
 from trace.errors import TraceError
 from trace.scan import scan_library
 from trace.store import Store
@@ -73,3 +75,33 @@ def run_scan(folder: str, *, pool: str | None) -> bool:
                 width="stretch",
             )
     return True
+
+
+def import_csv_form() -> None:
+    """Upload feature CSVs (Exportify, datasets) and import them, problems listed."""
+    uploads = st.file_uploader(
+        "Feature CSV files (Exportify exports, public datasets with Spotify's column names)",
+        type=["csv"],
+        accept_multiple_files=True,
+        key="csv-upload",
+    )
+    as_pool = st.toggle("Import as a candidate pool", key="csv-pool")
+    if not uploads or not st.button("Import", key="csv-import"):
+        return
+    with tempfile.TemporaryDirectory() as folder, Store() as store:
+        for upload in uploads:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            try:
+                summary = import_feature_csv(path, store, pool="imported" if as_pool else None)
+            except TraceError as error:
+                st.error(f"{upload.name}: {error}")
+                continue
+            st.success(f"{upload.name}: {summary}")
+            if summary.problems:
+                with st.expander(f"{plural(len(summary.problems), 'row')} left out"):
+                    st.dataframe(
+                        [{"Line": line, "Why": why} for line, why in summary.problems],
+                        hide_index=True,
+                        width="stretch",
+                    )
