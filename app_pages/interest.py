@@ -32,6 +32,12 @@ if not cached.map_with_progress(keys, params):
 names = cached.names(keys, params)
 found, monthly = cached.interest(keys, params)
 
+if found.empty and cached.clusters(keys, params).n_clusters == 0:
+    st.info(
+        "With these settings the Taste map has no clusters, so there is nothing to "
+        "compare. Lower the smallest cluster size on the **Taste map**."
+    )
+    st.stop()
 if found.empty:
     st.info(
         "No listening history yet, and no dated additions. Import your Spotify streaming "

@@ -34,18 +34,6 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
             )
             screenshot(page, name)
 
-        # A slider: a larger smallest-cluster size can only keep or lower the cluster count.
-        open_page(page, f"{url}/taste_map")
-        before = int(metric(page, "Clusters"))
-        slider = page.get_by_role("slider", name="Smallest cluster (HDBSCAN min_cluster_size)")
-        slider.focus()
-        for _ in range(50):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(500)
-        wait_idle(page)
-        assert slider.get_attribute("aria-valuetext") == "60"
-        assert int(metric(page, "Clusters")) < before
-
         # Approve the first candidate in the decision editor.
         open_page(page, f"{url}/discover")
         grid = page.locator("[data-testid='stDataFrame']").first
@@ -63,6 +51,18 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
         page.get_by_role("button", name="Save TRACE Discover.m3u8").click()
         page.wait_for_selector("text=Saved 1 track to", timeout=30_000)
         screenshot(page, "discover-approved")
+
+        # A slider: a larger smallest-cluster size can only keep or lower the cluster count.
+        open_page(page, f"{url}/taste_map")
+        before = int(metric(page, "Clusters"))
+        slider = page.get_by_role("slider", name="Smallest cluster (HDBSCAN min_cluster_size)")
+        slider.focus()
+        for _ in range(50):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(500)
+        wait_idle(page)
+        assert slider.get_attribute("aria-valuetext") == "60"
+        assert int(metric(page, "Clusters")) < before
 
     playlist = (demo_copy / "playlists" / "TRACE Discover.m3u8").read_text(encoding="utf-8")
     lines = playlist.splitlines()

@@ -387,7 +387,9 @@ def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
         )
     names = {p.cluster: p.name for p in analysis.profiles}
     lines += ["", "Recent interest (lift = recent share ÷ long-run share):"]
-    if analysis.interest.empty:
+    if analysis.interest.empty and analysis.clustering.n_clusters == 0:
+        lines.append("  no clusters to compare; lower --min-cluster-size")
+    elif analysis.interest.empty:
         lines.append("  no plays or additions dated yet; import your listening history")
     for row in analysis.interest.itertuples():
         mark = "★" if row.recent_interest else " "
