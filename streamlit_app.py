@@ -22,7 +22,7 @@ page = st.navigation(
 )
 ensure_demo()
 demo_banner()
-try:
-    page.run()
-finally:
-    warm_in_background()  # after the first page is drawn, not before
+page.run()
+# Only after a page has been drawn — never while the demo is being built, whose progress
+# shows before the page runs (and a page that stops early starts it on its next run).
+warm_in_background()

@@ -25,24 +25,17 @@ def home(*, create: bool = True) -> Path:
     return folder
 
 
-def cache_dir() -> Path:
-    """Where TRACE keeps what it can rebuild: ``cache/`` inside the home folder."""
-    folder = home() / "cache"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def prepare_process() -> None:
     """Settings for the numeric libraries, made before they are first imported (unless
-    already set in the environment):
+    already set in the environment): OpenMP threads that sleep when idle
+    (``OMP_WAIT_POLICY=PASSIVE``). After UMAP's parallel work they would otherwise spin
+    on every core and slow down what follows — HDBSCAN at 10,000 tracks took 0.5 s
+    instead of 0.22 s in the dashboard's server.
 
-    - numba's on-disk cache in TRACE's cache folder, so compiled functions are kept even
-      where the installed packages are read-only;
-    - OpenMP threads that sleep when idle (``OMP_WAIT_POLICY=PASSIVE``): after UMAP's
-      parallel work they would otherwise spin on every core and slow down what follows —
-      HDBSCAN at 10,000 tracks took 0.5 s instead of 0.22 s in the dashboard's server.
+    numba's on-disk cache is left where numba puts it: next to the installed packages,
+    or in the user's cache folder when those are read-only. (Pointing it into the TRACE
+    home made every fresh home compile librosa again: 20 s more on a first run.)
     """
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 

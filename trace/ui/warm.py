@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-BROWSER_DRAWS_S = 3.0
+BROWSER_DRAWS_S = 5.0
 """The browser draws the first page's charts after the script ends; the compilation waits
 that long so the two do not share the CPU."""
 
