@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trace.classify import ClusterModel, fit_cluster_model
+from trace.classify import ClusterModel, fit_cluster_model, place_candidates
 from trace.cluster import Clustering, cluster_space
 from trace.embed import Scaled, knn_graph, scale, umap_embed
 from trace.errors import ParameterError
@@ -178,14 +178,8 @@ class Analysis:
     notes: list[str]
 
 
-def _decided(store: Store) -> set[int]:
-    return set(store.frame("SELECT track_id FROM decisions")["track_id"].astype(int))
-
-
 def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
     """Cluster, confidence and the "unlike anything" flag of each candidate row."""
-    from trace.classify import place_candidates
-
     placed = place_candidates(model, values)
     return placed.rename(columns={"probability": "confidence"})
 
@@ -252,7 +246,7 @@ def analyse(
             values,
             model,
             interest,
-            decided=_decided(store),
+            decided=set(store.decisions()["track_id"].astype(int)),
             params=params.ranking,
         )
     report(steps, steps, "Analysis done")

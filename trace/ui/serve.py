@@ -2,8 +2,9 @@
 
 The same as ``streamlit run streamlit_app.py``, with one difference: while the server
 starts and the browser loads the page, a background thread imports what the first page
-needs (pandas, Altair, TRACE's table and chart code), so the first script run does not
-pay for it — about a second of a five-second start. The heavy analysis warm-up (UMAP's
+needs (pandas, Altair, TRACE's table and chart code, about 0.8 s of imports), so the
+first script run need not. (On this 2-core machine the effect on a second start was
+lost in the run-to-run noise: docs/PERFORMANCE.md.) The heavy analysis warm-up (UMAP's
 numba compilation) is started later, by :func:`trace.ui.warm.warm_in_background`, once
 the first page has been drawn.
 """
