@@ -309,8 +309,13 @@ def _ranking(database, features_fp, plays_fp, decisions_fp, p: analysis.Analysis
 
 def ranking(keys: Keys, p: analysis.AnalysisParams) -> Ranking | None:
     """Ranked candidates (``None`` without candidates or without a fitted forest)."""
+    # The layout's settings do not change a ranking: keyed without them.
     return _ranking(
-        keys.database, keys.features, keys.plays, keys.decisions, replace(p, embed=p.embed)
+        keys.database,
+        keys.features,
+        keys.plays,
+        keys.decisions,
+        replace(p, embed=_space_params(p.embed)),
     )
 
 
