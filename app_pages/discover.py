@@ -55,9 +55,7 @@ if data.counts(database, fingerprint)["candidates"] == 0:
     )
     st.stop()
 
-params = cached.params()
-if not cached.map_with_progress(keys, params):
-    st.stop()
+params = cached.mapped(keys)
 names = cached.names(keys, params)
 fitted = cached.model(keys, params)
 if isinstance(fitted, str):

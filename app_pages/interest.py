@@ -26,9 +26,7 @@ with st.sidebar:
         "much as the latest; twice as long ago, a quarter.",
     )
 
-params = cached.params()
-if not cached.map_with_progress(keys, params):
-    st.stop()
+params = cached.mapped(keys)
 names = cached.names(keys, params)
 found, monthly = cached.interest(keys, params)
 

@@ -96,9 +96,7 @@ with st.sidebar:
         format_func={"eom": "Excess of mass (fewer, larger)", "leaf": "Leaf (many, small)"}.get,
     )
 
-params = cached.params()
-if not cached.map_with_progress(keys, params):
-    st.stop()
+params = cached.mapped(keys)
 
 table = cached.library(keys.database, keys.features)
 layout = cached.layout(keys, params)

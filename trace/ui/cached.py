@@ -349,3 +349,12 @@ def map_with_progress(keys: Keys, p: analysis.AnalysisParams) -> bool:
         )
         return False
     return True
+
+
+def mapped(keys: Keys) -> analysis.AnalysisParams:
+    """The session's settings, with the map computed for them; stops the page (after
+    saying why) when the library is too small to map."""
+    p = params()
+    if not map_with_progress(keys, p):
+        st.stop()
+    return p
