@@ -30,67 +30,74 @@ columns[2].metric("Playing time", charts.playing_time(table["duration"].sum()))
 columns[3].metric("With audio features", f"{with_features:,}")
 columns[4].metric("Candidates", f"{counts['candidates']:,}")
 
-st.subheader("How your library sounds")
+# Only the open tab is drawn: each Altair chart costs the browser a Vega compile, and a
+# second start of the dashboard should show this page within seconds.
+sounds, moods, who = st.tabs(
+    ["How it sounds", "Mood", "Who and when"], key="library-tab", on_change="rerun"
+)
 if with_features == 0:
-    st.info(
-        "No audio features yet: extract them on the **Sources** page "
-        "(or run `python -m trace extract`)."
-    )
-else:
-    available = feature_columns(table)
-    chosen = st.multiselect(
-        "Features",
-        available,
-        default=[f for f in charts.DEFAULT_HISTOGRAMS if f in available],
-        format_func=charts.feature_label,
-    )
-    days = st.slider(
-        "Compare with tracks added in the last … days",
-        0,
-        365,
-        90,
-        step=15,
-        help="0 shows the whole library only.",
-    )
-    cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=days)
-    recent = (table["added_at"] >= cutoff) if days else None
-    grid = st.columns(2)
-    for i, feature in enumerate(chosen):
-        grid[i % 2].altair_chart(
-            charts.feature_histogram(table, feature, recent=recent), width="stretch"
+    for tab in (sounds, moods):
+        tab.info(
+            "No audio features yet: extract them on the **Sources** page "
+            "(or run `python -m trace extract`)."
         )
-
-    st.subheader("Mood")
-    axes = mood.mood_axes(table)
-    placed = axes[["valence", "energy"]].notna().all(axis=1)
-    if not placed.any():
-        st.caption("No track has both an energy and a valence (or its stand-in) yet.")
-    else:
-        st.altair_chart(
-            map_charts.mood_plane(
-                axes[placed],
-                valence_title=mood.valence_title(axes),
-                hover=table.loc[placed, ["artist", "title"]].fillna(""),
-            ),
-            width="stretch",
+elif sounds.open:
+    with sounds:
+        available = feature_columns(table)
+        chosen = st.multiselect(
+            "Features",
+            available,
+            default=[f for f in charts.DEFAULT_HISTOGRAMS if f in available],
+            format_func=charts.feature_label,
         )
-    if mood.valence_title(axes) != mood.VALENCE:
-        st.caption(
-            "Valence cannot be measured from audio reliably; where a track has no imported "
-            "valence, TRACE shows a stand-in: brightness and major key (see the docs)."
+        days = st.slider(
+            "Compare with tracks added in the last … days",
+            0,
+            365,
+            90,
+            step=15,
+            help="0 shows the whole library only.",
         )
-
-st.subheader("Who and when")
-left, right = st.columns(2)
-left.altair_chart(charts.top_values(table, "artist", "Top artists"), width="stretch")
-right.altair_chart(charts.top_values(table, "genre", "Top genres"), width="stretch")
-if table["year"].notna().any():
-    left.altair_chart(charts.year_histogram(table), width="stretch")
-else:
-    left.caption("No release years in the tags yet.")
-right.altair_chart(charts.top_values(table, "format", "Formats"), width="stretch")
-if table["label"].notna().any():
-    left.altair_chart(charts.top_values(table, "label", "Top labels"), width="stretch")
+        cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=days)
+        recent = (table["added_at"] >= cutoff) if days else None
+        grid = st.columns(2)
+        for i, feature in enumerate(chosen):
+            grid[i % 2].altair_chart(
+                charts.feature_histogram(table, feature, recent=recent), width="stretch"
+            )
+elif moods.open:
+    with moods:
+        axes = mood.mood_axes(table)
+        placed = axes[["valence", "energy"]].notna().all(axis=1)
+        if not placed.any():
+            st.caption("No track has both an energy and a valence (or its stand-in) yet.")
+        else:
+            st.altair_chart(
+                map_charts.mood_plane(
+                    axes[placed],
+                    valence_title=mood.valence_title(axes),
+                    hover=table.loc[placed, ["artist", "title"]].fillna(""),
+                ),
+                width="stretch",
+            )
+        if mood.valence_title(axes) != mood.VALENCE:
+            st.caption(
+                "Valence cannot be measured from audio reliably; where a track has no "
+                "imported valence, TRACE shows a stand-in: brightness and major key "
+                "(see the docs)."
+            )
+if who.open:
+    with who:
+        left, right = st.columns(2)
+        left.altair_chart(charts.top_values(table, "artist", "Top artists"), width="stretch")
+        right.altair_chart(charts.top_values(table, "genre", "Top genres"), width="stretch")
+        if table["year"].notna().any():
+            left.altair_chart(charts.year_histogram(table), width="stretch")
+        else:
+            left.caption("No release years in the tags yet.")
+        right.altair_chart(charts.top_values(table, "format", "Formats"), width="stretch")
+        if table["label"].notna().any():
+            left.altair_chart(charts.top_values(table, "label", "Top labels"), width="stretch")
 
 st.subheader("Tracks")
 st.dataframe(charts.track_table(table), hide_index=True, width="stretch")

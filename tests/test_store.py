@@ -86,13 +86,14 @@ def test_settings_round_trip(store):
     assert store.get_setting("k") == "v2"
 
 
-def test_a_version_1_library_gains_the_feature_tables(tmp_path, monkeypatch):
+def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
     path = tmp_path / "db.sqlite3"
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
     with Store(path) as old, old.batch():
         old.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')")
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     with Store(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == len(MIGRATIONS) == 3
         assert store.execute("SELECT title FROM tracks").fetchone()[0] == "old"
         assert store.execute("SELECT count(*) FROM features").fetchone()[0] == 0
+        assert store.execute("SELECT count(*) FROM spotify_playlists").fetchone()[0] == 0

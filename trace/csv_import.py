@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trace.errors import SourceError
+from trace.identity import Identity, track_for
 from trace.store import Store, now
-from trace.text import clean_text, match_key
+from trace.text import clean_text
 
 RANGES: dict[str, tuple[float, float]] = {
     "danceability": (0.0, 1.0),
@@ -115,7 +116,7 @@ def _columns(fieldnames: list[str], path: Path) -> dict[str, str]:
     return found
 
 
-def _parse_row(row: dict[str, str], columns: dict[str, str]) -> tuple[dict, dict[str, float]]:
+def _parse_row(row: dict[str, str], columns: dict[str, str]) -> tuple[Identity, dict[str, float]]:
     """``(identity, features)`` of one row; raises ``ValueError`` saying what is wrong."""
     if None in row:
         raise ValueError("more fields than the header has")
@@ -146,15 +147,15 @@ def _parse_row(row: dict[str, str], columns: dict[str, str]) -> tuple[dict, dict
     artists = [a.strip() for a in (get.get("artist") or "").split(";") if a.strip()]
     if uri is None and not (artists and get.get("title")):
         raise ValueError("no track URI and no artist + title")
-    identity = {
-        "uri": uri,
-        "title": get.get("title") or uri,
-        "artists": artists,
-        "album": get.get("album"),
-        "isrc": (get.get("isrc") or "").upper().replace("-", "") or None,
-        "genres": [g.strip() for g in re.split(r"[;,]", get.get("genre") or "") if g.strip()],
-        "duration": features.get("duration_ms", 0) / 1000 or None,
-    }
+    identity = Identity(
+        uri=uri,
+        title=get.get("title") or uri,
+        artists=artists,
+        album=get.get("album"),
+        isrc=get.get("isrc"),
+        genres=[g.strip() for g in re.split(r"[;,]", get.get("genre") or "") if g.strip()],
+        duration=features.get("duration_ms", 0) / 1000 or None,
+    )
     return identity, features
 
 
@@ -167,7 +168,7 @@ def import_feature_csv(path: Path, store: Store, *, pool: str | None = None) -> 
         raise SourceError(f"{path.name} is not a readable CSV file: {error}") from error
     summary = ImportSummary()
     source = f"csv:{path.name}"
-    parsed: list[tuple[dict, dict[str, float]]] = []
+    parsed: list[tuple[Identity, dict[str, float]]] = []
     try:
         for row in reader:
             summary.rows += 1
@@ -179,7 +180,7 @@ def import_feature_csv(path: Path, store: Store, *, pool: str | None = None) -> 
         summary.problems.append((reader.line_num, f"the CSV breaks off here: {error}"))
     with store.batch():
         for identity, features in parsed:
-            track_id, created = _track_for(store, identity, pool)
+            track_id, created = track_for(store, identity, pool)
             summary.created += created
             summary.matched += not created
             store.execute(
@@ -188,45 +189,3 @@ def import_feature_csv(path: Path, store: Store, *, pool: str | None = None) -> 
                 (track_id, source, json.dumps(features), now()),
             )
     return summary
-
-
-def _track_for(store: Store, identity: dict, pool: str | None) -> tuple[int, bool]:
-    """The id of the track a row describes, creating it if needed; and whether it was."""
-    key = match_key(identity["artists"][0] if identity["artists"] else None, identity["title"])
-    for column, value in (
-        ("spotify_uri", identity["uri"]),
-        ("isrc", identity["isrc"]),
-        ("match_key", key),
-    ):
-        if value:
-            row = store.execute(
-                f"SELECT id FROM tracks WHERE {column} = ? ORDER BY pool IS NOT NULL LIMIT 1",
-                (value,),
-            ).fetchone()
-            if row:
-                if identity["uri"]:
-                    store.execute(
-                        "UPDATE tracks SET spotify_uri = coalesce(spotify_uri, ?) WHERE id = ? "
-                        "AND NOT EXISTS (SELECT 1 FROM tracks WHERE spotify_uri = ?)",
-                        (identity["uri"], row[0], identity["uri"]),
-                    )
-                return int(row[0]), False
-    cursor = store.execute(
-        """INSERT INTO tracks (title, artists, album, genres, isrc, spotify_uri, match_key,
-                               duration, pool, added_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            identity["title"],
-            json.dumps(identity["artists"], ensure_ascii=False),
-            identity["album"],
-            json.dumps(identity["genres"], ensure_ascii=False),
-            identity["isrc"],
-            identity["uri"],
-            key,
-            identity["duration"],
-            pool,
-            now(),
-            now(),
-        ),
-    )
-    return int(cursor.lastrowid or 0), True

@@ -142,7 +142,48 @@ CREATE TABLE imported_features (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2)
+SPOTIFY_V3 = """
+CREATE TABLE spotify_saved (                 -- the person's saved ("liked") tracks
+    track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    added_at TEXT NOT NULL
+);
+
+CREATE TABLE spotify_top (                   -- top tracks, replaced on every sync
+    term TEXT NOT NULL,                      -- short_term, medium_term, long_term
+    rank INTEGER NOT NULL,
+    track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+    synced_at TEXT NOT NULL,
+    PRIMARY KEY (term, rank)
+);
+
+CREATE TABLE spotify_playlists (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    owner_id TEXT,
+    owned INTEGER NOT NULL DEFAULT 0,        -- owned or collaborative: items are readable
+    snapshot_id TEXT,                        -- items are read again only when it changes
+    total INTEGER,
+    is_pool INTEGER NOT NULL DEFAULT 0,      -- 1: its tracks are candidates
+    synced_at TEXT
+);
+
+CREATE TABLE spotify_playlist_items (
+    playlist_id TEXT NOT NULL REFERENCES spotify_playlists(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+    added_at TEXT,
+    PRIMARY KEY (playlist_id, position)
+);
+CREATE INDEX spotify_playlist_items_track ON spotify_playlist_items(track_id);
+
+CREATE TABLE spotify_searches (              -- search results, kept so a query is asked once
+    query TEXT PRIMARY KEY,
+    uris TEXT NOT NULL,                      -- JSON list of track URIs
+    searched_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3)
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
 
 

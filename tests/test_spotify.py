@@ -1,0 +1,361 @@
+"""Spotify against a real HTTP server on 127.0.0.1 (tests/fake_spotify.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from audiofiles import make_track
+from fake_spotify import CLIENT_ID, CLIENT_SECRET, CODE, running, track
+
+from trace import cli
+from trace.scan import scan_library
+from trace.spotify import connect, push, sync
+from trace.spotify.client import Client
+from trace.store import Store
+
+
+@pytest.fixture
+def fake(home, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no project secrets.toml
+    with running() as server:
+        monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
+        monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", CLIENT_SECRET)
+        monkeypatch.setenv("TRACE_SPOTIFY_API_URL", server.api_url)
+        monkeypatch.setenv("TRACE_SPOTIFY_ACCOUNTS_URL", server.url)
+        yield server
+
+
+def _connect(fake) -> connect.SpotifyConfig:
+    settings = connect.load_config()
+    url = connect.authorize_url(settings)
+    query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+    fake.state.verifier_challenge = query.get("code_challenge")
+    connect.finish_connect(settings, f"http://127.0.0.1:8501/?code={CODE}&state={query['state']}")
+    return settings
+
+
+def _client(settings, waits=None, messages=None) -> Client:
+    return Client.connect(
+        settings,
+        sleep=(waits.append if waits is not None else lambda s: None),
+        notify=(messages.append if messages is not None else None),
+    )
+
+
+def test_connecting_keeps_a_private_token_and_disconnect_forgets_it(fake):
+    settings = connect.load_config()
+    url = connect.authorize_url(settings)
+    assert url.startswith(fake.url + "authorize?")
+    query = parse_qs(urlparse(url).query)
+    assert query["redirect_uri"] == ["http://127.0.0.1:8501/"]
+    assert {"user-library-read", "playlist-modify-private", "user-top-read"} <= set(
+        query["scope"][0].split()
+    )
+    with pytest.raises(connect.SpotifyError, match="does not belong"):
+        connect.finish_connect(settings, f"http://127.0.0.1:8501/?code={CODE}&state=forged")
+    settings = _connect(fake)
+    assert connect.connected(settings)
+    assert stat.S_IMODE(os.stat(settings.token_path).st_mode) == 0o600
+    assert json.loads(settings.token_path.read_text())["access_token"].startswith("access-")
+    assert connect.disconnect(settings)
+    assert not settings.token_path.exists() and not connect.connected(settings)
+    with pytest.raises(connect.NotConnectedError):
+        Client.connect(settings)
+
+
+def test_pkce_is_used_without_a_secret(fake, monkeypatch):
+    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET")
+    settings = connect.load_config()
+    assert settings.pkce
+    url = connect.authorize_url(settings)
+    assert "code_challenge=" in url
+    # A wrong verifier is refused by the server: prove the check is real.
+    query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+    fake.state.verifier_challenge = "not-the-challenge"
+    with pytest.raises(connect.SpotifyError, match="refused"):
+        connect.finish_connect(settings, f"?code={CODE}&state={query['state']}")
+    fake.state.verifier_challenge = query["code_challenge"]
+    connect.finish_connect(settings, f"?code={CODE}&state={query['state']}")
+    assert connect.connected(settings)
+
+
+def _library(fake, saved: int = 120) -> None:
+    fake.state.saved = [
+        {"added_at": f"2026-{1 + i % 10:02d}-{1 + i % 27:02d}T10:00:00Z", "track": track(i)}
+        for i in range(saved)
+    ]
+    fake.state.saved.sort(key=lambda item: item["added_at"], reverse=True)
+    fake.state.recent = [
+        {"played_at": f"2026-11-20T1{h}:00:00Z", "track": track(500 + h)} for h in range(5)
+    ]
+    fake.state.top = {"short_term": [track(1), track(2)], "long_term": [track(3)]}
+    fake.state.playlists = [
+        {"id": "mine", "name": "Road trip", "owner": {"id": "person"}, "snapshot_id": "a"},
+        {"id": "theirs", "name": "Someone else's", "owner": {"id": "other"}, "snapshot_id": "x"},
+    ]
+    fake.state.items["mine"] = [
+        {"added_at": "2026-06-01T00:00:00Z", "item": track(900 + i)} for i in range(7)
+    ]
+    fake.state.items["theirs"] = [{"added_at": None, "item": track(950)}]
+
+
+def test_sync_reads_every_page_then_only_what_is_new(fake, store):
+    _library(fake)
+    client = _client(_connect(fake))
+    summary = sync.sync(store, client)
+    assert not summary.problems, summary.problems
+    assert summary.saved == 120 and len(fake.requests("GET /v1/me/tracks")) == 3
+    assert store.execute("SELECT count(*) FROM spotify_saved").fetchone()[0] == 120
+    assert summary.plays == 5 and summary.top == 3
+    assert summary.playlists == 2 and summary.playlist_items == 7  # only the owned one
+    assert not fake.requests("GET /v1/playlists/theirs")
+    added = store.execute(
+        "SELECT t.added_at FROM tracks t JOIN spotify_saved s ON s.track_id = t.id "
+        "WHERE t.spotify_uri = ?",
+        (track(0)["uri"],),
+    ).fetchone()[0]
+    assert added.startswith("2026-01-01T10:00:00")
+
+    fake.state.saved[:0] = [
+        {"added_at": "2026-11-21T09:00:00Z", "track": track(700 + i)} for i in range(3)
+    ]
+    before = len(fake.state.log)
+    again = sync.sync(store, client)
+    assert again.saved == 3 and again.plays == 0 and again.playlists_read == 0
+    assert len([r for r in fake.state.log[before:] if r[1].startswith("/v1/me/tracks")]) == 1
+    assert store.execute("SELECT count(*) FROM spotify_saved").fetchone()[0] == 123
+    assert store.execute("SELECT count(*) FROM plays").fetchone()[0] == 5
+
+
+def test_rate_limits_server_errors_and_expired_tokens_are_handled(fake, store):
+    _library(fake)
+    settings = _connect(fake)
+    waits, messages = [], []
+    client = _client(settings, waits, messages)
+    fake.expire_token()
+    fake.fail("GET /v1/me/tracks", 429, {"Retry-After": "2"})
+    fake.fail("GET /v1/me/playlists", 500)
+    summary = sync.sync(store, client)
+    assert not summary.problems, summary.problems
+    assert summary.saved == 120 and summary.playlists == 2
+    assert waits == [2.0, 1.0]
+    assert any("waiting 2 s as Spotify asks" in m for m in messages)
+    assert any("answered 500" in m for m in messages)
+    assert any("refreshed" in m for m in messages)
+    refreshes = [r for r in fake.requests("POST /api/token")]
+    assert len(refreshes) == 2  # the code exchange, then one refresh
+
+
+def test_a_long_rate_limit_stops_with_the_time_and_keeps_what_was_synced(fake, store):
+    _library(fake)
+    waits = []
+    client = _client(_connect(fake), waits)
+    fake.fail("GET /v1/me/top/tracks", 429, {"Retry-After": "3600"})
+    summary = sync.sync(store, client)
+    assert waits == []
+    assert len(summary.problems) == 1 and "wait 60 min" in summary.problems[0]
+    assert "kept" in summary.problems[0]
+    assert not fake.requests("GET /v1/me/playlists")  # the rest waits for the next sync
+    assert store.execute("SELECT count(*) FROM spotify_saved").fetchone()[0] == 120
+
+
+def test_any_other_error_is_a_message_and_the_next_step_goes_on(fake, store):
+    _library(fake)
+    client = _client(_connect(fake))
+    fake.fail("GET /v1/me/player/recently-played", 400)
+    summary = sync.sync(store, client)
+    assert len(summary.problems) == 1
+    assert "400 while reading your recently played tracks" in summary.problems[0]
+    assert summary.saved == 120 and summary.top == 3 and summary.playlists == 2
+
+
+def test_audio_features_are_tried_once_per_connection(fake, store):
+    _library(fake, saved=10)
+    settings = _connect(fake)
+    client = _client(settings)
+    first = sync.sync(store, client)
+    assert "unavailable" in first.audio_features and "403" in first.audio_features
+    assert sync.audio_features_status(store)["status"] == "unavailable"
+    sync.sync(store, client)
+    assert len(fake.requests("GET /v1/audio-features")) == 1
+    # A new connection asks again; an app that still has the endpoint gets the features.
+    sync.forget_connection(store)
+    fake.state.audio_features_status = 200
+    third = sync.sync(store, client)
+    assert third.audio_features.startswith("available")
+    assert (
+        store.execute("SELECT count(*) FROM imported_features WHERE source = 'spotify'").fetchone()[
+            0
+        ]
+        == store.execute("SELECT count(*) FROM tracks WHERE spotify_uri IS NOT NULL").fetchone()[0]
+    )
+
+
+def test_owned_playlists_become_candidate_pools_when_chosen(fake, store):
+    _library(fake, saved=5)
+    fake.state.items["mine"].append({"added_at": None, "item": track(0)})  # also saved
+    client = _client(_connect(fake))
+    sync.sync(store, client)
+    pools = store.execute("SELECT count(*) FROM tracks WHERE pool IS NOT NULL").fetchone()[0]
+    assert pools == 0  # a playlist of one's own is one's own music
+    sync.set_pool_playlists(store, ["mine"])
+    rows = dict(
+        store.execute(
+            "SELECT spotify_uri, pool FROM tracks WHERE spotify_uri IN (?, ?)",
+            (track(900)["uri"], track(0)["uri"]),
+        ).fetchall()
+    )
+    assert rows == {track(900)["uri"]: "Spotify: Road trip", track(0)["uri"]: None}
+    assert store.counts()["candidates"] == 7
+    sync.set_pool_playlists(store, [])
+    assert store.counts()["candidates"] == 0
+
+
+def test_spotify_tracks_are_matched_to_local_files(fake, store, music):
+    make_track(
+        music / "a.flac",
+        {"artist": "Nina Ray", "title": "Blue Hour", "isrc": "GBAAA2100001"},
+        seconds=3.0,
+    )
+    make_track(music / "b.flac", {"artist": "The Lanterns", "title": "Northern Road"}, seconds=3.0)
+    make_track(music / "c.flac", {"artist": "Odd Pair", "title": "Same Name"}, seconds=3.0)
+    make_track(music / "d.flac", {"artist": "Only Local", "title": "Never Streamed"}, seconds=3.0)
+    scan_library([music], store)
+    fake.state.saved = [
+        # same ISRC, different spelling of everything else
+        {
+            "added_at": "2026-01-02T00:00:00Z",
+            "track": track(
+                1,
+                artist="N. Ray",
+                title="Blue Hour - 2021 Mix",
+                isrc="GBAAA2100001",
+                duration_ms=3000,
+            ),
+        },
+        # words in another order and a typo, close in length
+        {
+            "added_at": "2026-01-03T00:00:00Z",
+            "track": track(2, artist="Lanterns, The", title="Northern Raod", duration_ms=3500),
+        },
+        # the same name, but a minute longer: another recording
+        {
+            "added_at": "2026-01-04T00:00:00Z",
+            "track": track(3, artist="Odd Pair", title="Same Nam", duration_ms=63_000),
+        },
+        {"added_at": "2026-01-05T00:00:00Z", "track": track(4, artist="Stream", title="Only")},
+    ]
+    summary = sync.sync(store, _client(_connect(fake)))
+    report = summary.match
+    assert (report.matched, report.by_isrc, report.by_name) == (2, 1, 1)
+    assert sorted(report.spotify_only["title"]) == ["Only", "Same Nam"]
+    assert sorted(report.local_only["title"]) == ["Never Streamed", "Same Name"]
+    assert report.spotify_without_features == 2
+    merged = store.execute(
+        "SELECT t.spotify_uri, f.display_path FROM tracks t JOIN files f ON f.track_id = t.id "
+        "JOIN spotify_saved s ON s.track_id = t.id ORDER BY f.display_path"
+    ).fetchall()
+    assert [(uri, path.rsplit("/", 1)[-1]) for uri, path in merged] == [
+        (track(1)["uri"], "a.flac"),
+        (track(2)["uri"], "b.flac"),
+    ]
+    assert store.counts()["library_tracks"] == 6  # 4 files + 2 Spotify-only
+
+
+def _approve(store: Store, count: int) -> None:
+    with store.batch():
+        for n in range(count):
+            uri = track(2000 + n)["uri"]
+            cursor = store.execute(
+                "INSERT INTO tracks (title, spotify_uri, pool, added_at, updated_at) "
+                "VALUES (?, ?, 'Spotify search', '2026-01-01', '2026-01-01')",
+                (f"Song {n}", uri),
+            )
+            store.execute(
+                "INSERT INTO decisions VALUES (?, 'approved', ?)",
+                (cursor.lastrowid, f"2026-11-01T00:{n // 60:02d}:{n % 60:02d}+00:00"),
+            )
+        store.execute(  # an approved local file without a URI
+            "INSERT INTO tracks (id, title, added_at, updated_at) VALUES (99999, 'Local', 'x', 'x')"
+        )
+        store.execute("INSERT INTO decisions VALUES (99999, 'approved', '2026-11-02')")
+
+
+def test_the_playlist_is_written_in_batches_once_and_resumes_after_a_failure(fake, store):
+    client = _client(_connect(fake))
+    _approve(store, 250)
+    fake.state.add_failures = [2, 3, 4, 5]  # the second batch fails, retries included
+    first = push.push_approved(store, client)
+    assert first.created and first.added == 100 and "502" in first.stopped
+    assert first.not_on_spotify == 1
+    playlist = first.playlist_id
+    assert len(fake.state.items[playlist]) == 100
+    second = push.push_approved(store, client)
+    assert not second.created and not second.stopped
+    assert (second.already, second.added) == (100, 150)
+    third = push.push_approved(store, client)
+    assert (third.already, third.added) == (250, 0)
+    uris = [entry["item"]["uri"] for entry in fake.state.items[playlist]]
+    assert uris == [track(2000 + n)["uri"] for n in range(250)]  # in order, no duplicates
+    assert len(fake.requests("POST /v1/me/playlists")) == 1
+    public = next(p for p in fake.state.playlists if p["id"] == playlist)["public"]
+    assert public is False
+
+
+def test_searches_around_artists_are_capped_and_asked_once(fake, store):
+    fake.state.search = {"Nina Ray": [track(3000 + i, artist="Nina Ray") for i in range(25)]}
+    client = _client(_connect(fake))
+    counts = sync.search_around(store, client, ["Nina Ray", "Nobody"])
+    assert counts == {"queries": 2, "cached": 0, "found": 10, "new": 10}
+    assert store.counts()["candidates"] == 10
+    again = sync.search_around(store, client, ["Nina Ray"])
+    assert again["cached"] == 1 and len(fake.requests("GET /v1/search")) == 2
+
+
+def test_no_token_or_secret_reaches_a_message_or_the_log(fake, store, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    _library(fake, saved=3)
+    settings = _connect(fake)
+    messages = []
+    client = _client(settings, messages=messages)
+    fake.expire_token()
+    fake.fail("GET /v1/me/player/recently-played", 403)
+    summary = sync.sync(store, client)
+    fake.state.tokens.clear()
+    fake.state.refresh_tokens.clear()  # now even a refresh fails
+    broken = sync.sync(store, client)
+    assert broken.problems
+    text = "\n".join(
+        [
+            *messages,
+            *summary.lines(),
+            *broken.lines(),
+            caplog.text,
+            repr(settings),
+            *capsys.readouterr(),
+        ]
+    )
+    for secret in ("access-", "refresh-", CLIENT_SECRET):
+        assert secret not in text
+
+
+def test_the_command_line_syncs_and_pushes(fake, store, capsys, monkeypatch):
+    _library(fake, saved=4)
+    _connect(fake)
+    assert cli.main(["spotify", "sync"]) == 0
+    out = capsys.readouterr().out
+    assert "4 saved tracks new" in out
+    assert cli.main(["spotify", "status"]) == 0
+    assert "connected as A Person" in capsys.readouterr().out
+    _approve(store, 3)
+    assert cli.main(["spotify", "push", "--name", "Weekly finds"]) == 0
+    assert "Weekly finds: 3 added" in capsys.readouterr().out
+    assert cli.main(["spotify", "disconnect"]) == 0
+    assert cli.main(["spotify", "sync"]) == 1
+    assert "not connected" in capsys.readouterr().err
+

@@ -1,0 +1,184 @@
+"""Matching Spotify tracks to local files: by ISRC, then by artist + title + duration.
+
+A Spotify track (a track with a Spotify URI and no file) and a local track (a file,
+no Spotify URI) are the same recording when
+
+1. their ISRCs are equal, or
+2. their normalised "artist — title" keys are at least :data:`MIN_SIMILARITY` alike
+   (rapidfuzz's ``token_sort_ratio``, so word order and small spelling differences do
+   not matter) and their durations differ by at most :data:`MAX_DURATION_GAP_S` seconds
+   or 3 % (a missing duration does not block a match whose names agree exactly).
+
+The two are merged into the local track, which keeps its file and gains the URI, the
+plays, the saves, the playlist places, the imported features and the decisions. What
+is left on either side is reported: Spotify tracks with no local audio (they join the
+clustering only with imported or Spotify features) and local files Spotify did not
+mention.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from trace.store import Store, now
+
+MIN_SIMILARITY = 90
+MAX_DURATION_GAP_S = 3.0
+MERGED_TABLES = (
+    ("plays", "track_id"),
+    ("spotify_saved", "track_id"),
+    ("spotify_top", "track_id"),
+    ("spotify_playlist_items", "track_id"),
+    ("imported_features", "track_id"),
+    ("decisions", "track_id"),
+)
+
+
+@dataclass
+class MatchReport:
+    """The outcome of matching, for the dashboard and the command line."""
+
+    matched: int = 0  # Spotify tracks with a local file, now
+    by_isrc: int = 0  # of them, matched this time
+    by_name: int = 0
+    spotify_only: pd.DataFrame = field(default_factory=pd.DataFrame)  # artist, title
+    local_only: pd.DataFrame = field(default_factory=pd.DataFrame)  # artist, title, path
+    spotify_only_with_features: int = 0
+
+    @property
+    def spotify_without_features(self) -> int:
+        return len(self.spotify_only) - self.spotify_only_with_features
+
+    def __str__(self) -> str:
+        return (
+            f"{self.matched:,} Spotify tracks are matched to local files ({self.by_isrc:,} "
+            f"by ISRC and {self.by_name:,} by artist, title and duration just now); "
+            f"{len(self.spotify_only):,} Spotify tracks have no local audio "
+            f"({self.spotify_without_features:,} of them no features either, so they stay out "
+            f"of the map); {len(self.local_only):,} local tracks are not on your Spotify."
+        )
+
+
+def _sides(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    has_file = "EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')"
+    spotify = store.frame(
+        f"""SELECT t.id, t.isrc, t.match_key, t.duration, t.pool, t.title, t.artists,
+                   EXISTS (SELECT 1 FROM imported_features x WHERE x.track_id = t.id) AS features
+            FROM tracks t WHERE NOT {has_file} AND (t.spotify_uri IS NOT NULL
+                OR EXISTS (SELECT 1 FROM plays p WHERE p.track_id = t.id))"""
+    )
+    local = store.frame(
+        f"""SELECT t.id, t.isrc, t.match_key, t.duration, t.pool, t.title, t.artists,
+                   (SELECT display_path FROM files f WHERE f.track_id = t.id LIMIT 1) AS path
+            FROM tracks t WHERE t.spotify_uri IS NULL AND {has_file}"""
+    )
+    return spotify, local
+
+
+def _close_in_length(a: float | None, b: float | None) -> bool:
+    if a is None or b is None or pd.isna(a) or pd.isna(b):
+        return True
+    return abs(a - b) <= max(MAX_DURATION_GAP_S, 0.03 * max(a, b))
+
+
+def pair_up(spotify: pd.DataFrame, local: pd.DataFrame) -> list[tuple[int, int, str]]:
+    """``(spotify id, local id, "isrc" | "name")`` pairs, each track used at most once."""
+    pairs: list[tuple[int, int, str]] = []
+    used: set[int] = set()
+    by_isrc = {
+        isrc: row_id
+        for isrc, row_id in zip(local["isrc"], local["id"], strict=True)
+        if isinstance(isrc, str) and isrc
+    }
+    rest = []
+    for row in spotify.itertuples(index=False):
+        local_id = by_isrc.get(row.isrc) if isinstance(row.isrc, str) else None
+        if local_id is not None and local_id not in used:
+            pairs.append((int(row.id), int(local_id), "isrc"))
+            used.add(local_id)
+        elif isinstance(row.match_key, str):
+            rest.append(row)
+    candidates = local[~local["id"].isin(used) & local["match_key"].notna()].reset_index(drop=True)
+    if not rest or candidates.empty:
+        return pairs
+    queries = [row.match_key.replace("\x1f", " ") for row in rest]
+    choices = candidates["match_key"].str.replace("\x1f", " ", regex=False).tolist()
+    scores = process.cdist(
+        queries,
+        choices,
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=MIN_SIMILARITY,
+        workers=-1,
+        dtype=np.uint8,
+    )
+    for i, row in enumerate(rest):
+        for j in np.argsort(-scores[i].astype(int), kind="stable"):
+            if scores[i, j] < MIN_SIMILARITY:
+                break
+            local_id = int(candidates.at[j, "id"])
+            if local_id in used:
+                continue
+            exact = queries[i] == choices[j]
+            if _close_in_length(row.duration, candidates.at[j, "duration"]) and (
+                exact or not pd.isna(row.duration)
+            ):
+                pairs.append((int(row.id), local_id, "name"))
+                used.add(local_id)
+                break
+    return pairs
+
+
+def merge(store: Store, spotify_id: int, local_id: int) -> None:
+    """Fold the Spotify track into the local one (inside the caller's transaction)."""
+    uri, isrc, added, pool = store.execute(
+        "SELECT spotify_uri, isrc, added_at, pool FROM tracks WHERE id = ?", (spotify_id,)
+    ).fetchone()
+    for table, column in MERGED_TABLES:
+        store.execute(
+            f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?", (local_id, spotify_id)
+        )
+    store.execute("DELETE FROM tracks WHERE id = ?", (spotify_id,))
+    store.execute(
+        """UPDATE tracks SET spotify_uri = coalesce(?, spotify_uri), isrc = coalesce(isrc, ?),
+               added_at = min(added_at, ?), updated_at = ?,
+               pool = CASE WHEN ? IS NULL THEN NULL ELSE pool END
+           WHERE id = ?""",
+        (uri, isrc, added, now(), pool, local_id),
+    )
+
+
+def match_spotify_to_local(store: Store) -> MatchReport:
+    """Match and merge; see the module docstring."""
+    spotify, local = _sides(store)
+    report = MatchReport()
+    pairs = pair_up(spotify, local)
+    with store.batch():
+        for spotify_id, local_id, how in pairs:
+            merge(store, spotify_id, local_id)
+            if how == "isrc":
+                report.by_isrc += 1
+            else:
+                report.by_name += 1
+    report.matched = store.execute(
+        "SELECT count(*) FROM tracks t WHERE t.spotify_uri IS NOT NULL AND EXISTS "
+        "(SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')"
+    ).fetchone()[0]
+    merged = {p[0] for p in pairs} | {p[1] for p in pairs}
+    left = spotify[~spotify["id"].isin(merged) & spotify["pool"].isna()]
+    report.spotify_only = _named(left)
+    report.spotify_only_with_features = int(left["features"].sum()) if len(left) else 0
+    unmatched_local = local[~local["id"].isin(merged) & local["pool"].isna()]
+    report.local_only = _named(unmatched_local)
+    if "path" in unmatched_local:
+        report.local_only["path"] = unmatched_local["path"].to_numpy()
+    return report
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    artists = frame["artists"].map(lambda text: ", ".join(json.loads(text or "[]")))
+    return pd.DataFrame({"artist": artists.to_numpy(), "title": frame["title"].to_numpy()})
