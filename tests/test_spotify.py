@@ -356,6 +356,5 @@ def test_the_command_line_syncs_and_pushes(fake, store, capsys, monkeypatch):
     assert cli.main(["spotify", "push", "--name", "Weekly finds"]) == 0
     assert "Weekly finds: 3 added" in capsys.readouterr().out
     assert cli.main(["spotify", "disconnect"]) == 0
-    assert cli.main(["spotify", "sync"]) == 1
+    assert cli.main(["spotify", "sync"]) == 2
     assert "not connected" in capsys.readouterr().err
-

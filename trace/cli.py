@@ -129,8 +129,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from trace import history, matching
+
+    histories = [p for p in args.paths if p.suffix.lower() != ".csv"]
     with Store() as store:
-        for path in args.paths:
+        if histories:
+            summary = history.import_history(histories, store)
+            print(f"Streaming history: {summary}")
+            _print_problems(
+                [tuple(why.split(": ", 1)) for why in summary.problems],
+                args.show_problems,
+                "the rest was imported",
+            )
+            print(matching.match_spotify_to_local(store))
+        for path in (p for p in args.paths if p.suffix.lower() == ".csv"):
             summary = import_feature_csv(path, store, pool=args.pool)
             print(f"{path.name}: {summary}")
             _print_problems(
@@ -258,9 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=cmd_export)
 
     importer = commands.add_parser(
-        "import", help="import audio features from CSV files (Exportify, datasets)"
+        "import",
+        help="import audio features from CSV files (Exportify, datasets), or listening "
+        "history from Spotify's data export (its .json files, their folder, or the zip)",
     )
-    importer.add_argument("paths", nargs="+", type=Path, metavar="FILE.csv")
+    importer.add_argument("paths", nargs="+", type=Path, metavar="FILE.csv|FILE.json|EXPORT.zip")
     importer.add_argument("--pool", metavar="NAME", help="import as a candidate pool")
     importer.set_defaults(run=cmd_import)
 
@@ -302,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--save", action="store_true", help="save these settings for the dashboard and the job"
     )
     analyse.set_defaults(run=cmd_analyse)
+
+    from trace.spotify.commands import add_parser as add_spotify
+
+    add_spotify(commands)
 
     for sub in (scan, extract, importer):
         sub.add_argument(
