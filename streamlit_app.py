@@ -9,6 +9,10 @@ from trace.ui.warm import warm_in_background
 
 st.set_page_config(page_title="TRACE", page_icon="🎧", layout="wide")
 
+if "state" in st.query_params:  # Spotify sent the person back here with a code
+    from trace.ui.spotify import handle_redirect
+
+    handle_redirect()
 page = st.navigation(
     [
         st.Page(

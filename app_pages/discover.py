@@ -11,7 +11,7 @@ import streamlit as st
 from trace import config, mood
 from trace.playlist import m3u8, write_m3u8
 from trace.store import Store
-from trace.ui import cached, charts, data
+from trace.ui import cached, charts, data, spotify
 
 DECISIONS = {"Approve": "approved", "Reject": "rejected"}
 EDITOR = "discover-editor"
@@ -195,4 +195,4 @@ else:
                 )
                 saved = charts.plural(written.written, "track")
                 st.success(f"Saved {saved} to {target / 'TRACE Discover.m3u8'}.{note}")
-    st.caption("Spotify playlists: connecting Spotify is not available in this version yet.")
+    spotify.push_form(len(chosen))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from trace import config, demo
 from trace.store import Store
-from trace.ui import charts, data, widgets
+from trace.ui import charts, data, spotify, widgets
 
 st.title("Sources")
 database, fingerprint = data.library_key()
@@ -39,11 +39,15 @@ st.write(
 widgets.import_csv_form()
 
 st.subheader("Spotify")
+spotify.section()
+
+st.subheader("Listening history")
 st.write(
-    "Not connected: connecting a Spotify account, importing your streaming history and "
-    "writing playlists to Spotify are not in this version yet. Your own music folders "
-    "and feature CSVs work without it."
+    "Spotify's personal data export (Account privacy → Download your data) holds your "
+    "listening history. Plays shorter than 30 s and skips are kept apart from plays; "
+    "importing the same export again adds nothing."
 )
+spotify.history_form()
 
 st.subheader("Demo library")
 with Store(database) as store:

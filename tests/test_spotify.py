@@ -358,3 +358,52 @@ def test_the_command_line_syncs_and_pushes(fake, store, capsys, monkeypatch):
     assert cli.main(["spotify", "disconnect"]) == 0
     assert cli.main(["spotify", "sync"]) == 2
     assert "not connected" in capsys.readouterr().err
+
+
+def _app():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parent.parent
+    return AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=120)
+
+
+def test_the_dashboard_connects_syncs_and_chooses_pools(fake, store):
+    _library(fake, saved=6)
+    settings = connect.load_config()
+    app = _app()
+    app.run()
+    app.switch_page("app_pages/sources.py").run()
+    buttons = [b for b in app.get("link_button") if "Connect Spotify" in str(b.proto.label)]
+    assert buttons, "no Connect button"
+    query = {k: v[0] for k, v in parse_qs(urlparse(buttons[0].proto.url).query).items()}
+    assert query["redirect_uri"] == "http://127.0.0.1:8501/"
+
+    # Spotify sends the person back to the root address with the code.
+    back = _app()
+    back.query_params["code"] = CODE
+    back.query_params["state"] = query["state"]
+    back.run()
+    assert not back.exception, back.exception
+    assert any("Spotify is connected" in s.value for s in back.success)
+    assert connect.connected(settings) and "code" not in back.query_params
+
+    back.switch_page("app_pages/sources.py").run()
+    sync_button = next(b for b in back.button if b.label == "Sync with Spotify")
+    sync_button.click().run()
+    assert not back.exception, back.exception
+    text = "\n".join(t.value for t in back.text)
+    assert "connected as A Person" in text and "6 saved tracks new" in text
+    pools = next(m for m in back.multiselect if "candidate pools" in m.label)
+    pools.set_value(["mine"]).run()
+    assert store.counts()["candidates"] == 7
+
+
+def test_a_refused_connection_is_explained(fake):
+    app = _app()
+    app.query_params["error"] = "access_denied"
+    app.query_params["state"] = "whatever"
+    app.run()
+    assert any("did not connect: access_denied" in e.value for e in app.error)
+    assert not connect.connected(connect.load_config())

@@ -54,7 +54,7 @@ def demo_banner() -> None:
             "**You are exploring the TRACE demo library** — music TRACE composed itself. "
             "To use your own: open **Sources**, scan your music folder, then remove the "
             "demo there (or run `python -m trace scan ~/Music` and "
-            "`python -m trace demo --remove`). Spotify connection is coming in a later "
-            "version.",
+            "`python -m trace demo --remove`). **Sources** also connects Spotify and "
+            "imports your streaming history.",
             icon=":material/science:",
         )
