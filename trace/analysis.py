@@ -33,8 +33,10 @@ from trace.classify import ClusterModel, fit_cluster_model, place_candidates
 from trace.cluster import Clustering, cluster_space
 from trace.embed import Scaled, knn_graph, scale, umap_embed
 from trace.errors import ParameterError
+from trace.genre import GenreModel, fit_genre
 from trace.interest import InterestParams, listening_events, monthly_timeline, recent_interest
 from trace.params import ClusterParams, EmbedParams, FeatureParams, RankingParams
+from trace.preference import PreferenceModel, learn_preference
 from trace.profiles import ClusterProfile, profile_clusters
 from trace.recommend import Ranking, rank_candidates
 from trace.store import Store
@@ -176,6 +178,10 @@ class Analysis:
     ranking: Ranking
     left_without_features: int
     notes: list[str]
+    preference: PreferenceModel | str | None = None
+    """The preference forest, or why there is none."""
+    genre: GenreModel | str | None = None
+    """The genre forest, or why there is none."""
 
 
 def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
@@ -235,8 +241,18 @@ def analyse(
             notes.append(str(error))
     else:
         notes.append("fewer than 2 clusters: candidates cannot be placed; lower min_cluster_size")
+    values = scaled.apply(candidates) if len(candidates) else np.zeros((0, scaled.values.shape[1]))
+    preference, liking = learn_preference(
+        store, library["id"].to_numpy(), scaled.values, candidates["id"].to_numpy(), values
+    )
+    genre = fit_genre(library["genre"], scaled.values)
+    if not isinstance(genre, str) and len(candidates):
+        guessed = genre.predict(values)
+        candidates = candidates.assign(
+            predicted_genre=guessed["genre"].to_numpy(),
+            genre_probability=guessed["probability"].to_numpy(),
+        )
     if model is not None and len(candidates):
-        values = scaled.apply(candidates)
         candidates = pd.concat([candidates, place(model, values)], axis=1)
         ranking = rank_candidates(
             library,
@@ -248,6 +264,7 @@ def analyse(
             interest,
             decided=set(store.decisions()["track_id"].astype(int)),
             params=params.ranking,
+            preference=liking,
         )
     report(steps, steps, "Analysis done")
     return Analysis(
@@ -264,6 +281,8 @@ def analyse(
         ranking=ranking,
         left_without_features=len(pool) - len(candidates),
         notes=notes,
+        preference=preference,
+        genre=genre,
     )
 
 
@@ -287,6 +306,17 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "classifier_accuracy": _number(analysis.model.accuracy) if analysis.model else None,
             "classifier_balanced_accuracy": _number(analysis.model.balanced_accuracy)
             if analysis.model
+            else None,
+            "preference": quality(analysis.preference),
+            "preference_r2": _number(analysis.preference.r2)
+            if isinstance(analysis.preference, PreferenceModel)
+            else None,
+            "preference_spearman": _number(analysis.preference.spearman)
+            if isinstance(analysis.preference, PreferenceModel)
+            else None,
+            "genre": quality(analysis.genre),
+            "genre_accuracy": _number(analysis.genre.accuracy)
+            if isinstance(analysis.genre, GenreModel)
             else None,
         },
         "clusters": [
@@ -329,6 +359,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "neighbours": list(row.neighbours),
                 "stands_out": list(row.stands_out),
                 "reason": row.reason,
+                "preference": _number(row.preference),
             }
             for row in analysis.ranking.proposed.itertuples()
         ],
@@ -358,6 +389,23 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def quality(fitted: PreferenceModel | GenreModel | str | None) -> str:
+    """One line on a preference or genre forest: its cross-validated quality, or why not."""
+    if fitted is None:
+        return "not fitted"
+    if isinstance(fitted, str):
+        return f"none ({fitted})"
+    if isinstance(fitted, PreferenceModel):
+        return (
+            f"cross-validated R² {fitted.r2:.2f}, Spearman {fitted.spearman:.2f} "
+            f"on {fitted.rows} tracks with ratings, plays, skips or decisions"
+        )
+    return (
+        f"{fitted.accuracy:.0%} cross-validated accuracy ({fitted.balanced_accuracy:.0%} "
+        f"balanced) over {len(fitted.counts)} genres, {int(fitted.counts.sum())} tagged tracks"
+    )
+
+
 def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
     """The analysis as a person reads it in a terminal."""
     clustering = analysis.clustering
@@ -371,6 +419,8 @@ def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
             f"The Random Forest tells the clusters apart with {analysis.model.accuracy:.0%} "
             f"cross-validated accuracy ({analysis.model.balanced_accuracy:.0%} balanced)."
         )
+    for what, fitted in (("Preference", analysis.preference), ("Genre", analysis.genre)):
+        lines.append(f"{what} model: {quality(fitted)}.")
     lines += ["", "Clusters:"]
     persistence = analysis.clustering.clusters.set_index("cluster")["persistence"]
     for p in analysis.profiles:

@@ -101,18 +101,31 @@ class ClusterParams:
             )
 
 
+MOODS = ("", "calm", "happy", "energetic", "tense")
+"""The mood contexts: any, or one of the regions in :data:`trace.mood.REGIONS`."""
+
+
 @dataclass(frozen=True, slots=True)
 class RankingParams:
-    """How many candidates to propose, at most how many per artist and per album, and the
-    least placement confidence (the forest's probability for the candidate's cluster)."""
+    """How many candidates to propose, at most how many per artist and per album, the
+    least placement confidence (the forest's probability for the candidate's cluster),
+    how much of the predicted preference to blend into the order (0: none, 1: only it),
+    and a mood context ("" for any, else a region of :data:`trace.mood.REGIONS`)."""
 
     candidates: int = 25
     per_artist: int = 3
     per_album: int = 3
     min_confidence: float = 0.35
+    preference_weight: float = 0.0
+    mood: str = ""
 
     def __post_init__(self) -> None:
         _check_range("candidates", self.candidates, 1, 1000)
         _check_range("per_artist", self.per_artist, 1, 100)
         _check_range("per_album", self.per_album, 1, 100)
         _check_range("min_confidence", self.min_confidence, 0.0, 1.0)
+        _check_range("preference_weight", self.preference_weight, 0.0, 1.0)
+        if self.mood not in MOODS:
+            raise ParameterError(
+                f"mood must be one of {', '.join(repr(m) for m in MOODS)}, got {self.mood!r}"
+            )

@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from trace.classify import ClusterModel
+from trace.mood import REGIONS, mood_axes
 from trace.params import RankingParams
 from trace.text import match_key
 
@@ -127,6 +128,7 @@ def rank_candidates(
     *,
     decided: set[int] | frozenset[int] = frozenset(),
     params: RankingParams | None = None,
+    preference: np.ndarray | None = None,
 ) -> Ranking:
     """Score, filter, cap and explain the candidates.
 
@@ -134,7 +136,10 @@ def rank_candidates(
     whose rows align with ``library_values``/``candidate_values`` (the same fitted
     scaling); ``labels`` the library's clusters; ``interest`` the result of
     :func:`trace.interest.recent_interest`; ``decided`` the track ids already approved
-    or rejected.
+    or rejected; ``preference`` the predicted preference of each candidate
+    (:mod:`trace.preference`), blended into the order by ``params.preference_weight``:
+    within each tier the order follows ``(1 − w) × rank of score + w × rank of
+    preference``. ``params.mood`` keeps only candidates in that region of the mood plane.
     """
     params = params or RankingParams()
     empty = pd.DataFrame(
@@ -150,6 +155,7 @@ def rank_candidates(
             "neighbours",
             "stands_out",
             "reason",
+            "preference",
         ]
     )
     recent = interest[interest["recent_interest"]] if len(interest) else interest
@@ -188,6 +194,11 @@ def rank_candidates(
         "unlike anything": distance > model.unlike_distance,
         "low confidence": confidence < params.min_confidence,
     }
+    if params.mood:
+        (v0, v1), (e0, e1) = REGIONS[params.mood]
+        axes = mood_axes(candidates.reset_index(drop=True))
+        inside = axes["valence"].between(v0, v1) & axes["energy"].between(e0, e1)
+        reasons[f"outside the mood '{params.mood}'"] = ~inside.to_numpy()
     left_out: dict[str, int] = {}
     eligible = np.ones(len(candidates), bool)
     for reason, mask in reasons.items():
@@ -201,15 +212,21 @@ def rank_candidates(
             left_out["not in a recent-interest or rising cluster"] = int(outside.sum())
         eligible &= in_focus
 
+    liking = np.full(len(candidates), np.nan) if preference is None else preference
     frame = candidates.assign(
         cluster=cluster,
         confidence=confidence,
         score=score,
+        preference=liking,
         _tier=tier,
         _row=np.arange(len(candidates)),
     )[eligible]
+    weight = params.preference_weight if preference is not None else 0.0
+    frame["_order"] = (1 - weight) * frame["score"].rank(pct=True)
+    if weight:
+        frame["_order"] += weight * frame["preference"].rank(pct=True)
     order = frame.sort_values(
-        ["_tier", "score", "confidence"], ascending=[True, False, False], kind="stable"
+        ["_tier", "_order", "confidence"], ascending=[True, False, False], kind="stable"
     )
     kept, dropped = _capped(order, params)
     if dropped:
@@ -250,6 +267,7 @@ def rank_candidates(
             "neighbours": [r[0] for r in rows],
             "stands_out": [r[1] for r in rows],
             "reason": [r[2] for r in rows],
+            "preference": chosen["preference"].to_numpy(),
         }
     )
     return Ranking(proposed, left_out, tuple(lifts))
