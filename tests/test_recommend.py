@@ -173,3 +173,32 @@ def test_without_history_every_cluster_counts(world):
 def test_no_candidates_is_an_empty_ranking(world):
     ranking = rank(world, world[4].iloc[:0])
     assert ranking.proposed.empty and ranking.left_out == {}
+
+
+def test_predicted_preference_reorders_within_a_tier_by_its_weight(world):
+    candidates = world[4]
+    liked = -candidates["id"].to_numpy().astype(float)  # lower ids are liked more
+    wide = RankingParams(candidates=100, per_artist=100, per_album=100)
+    plain = rank(world, params=wide, preference=liked).proposed
+    blended = rank(
+        world,
+        params=RankingParams(candidates=100, per_artist=100, per_album=100, preference_weight=1),
+        preference=liked,
+    ).proposed
+    assert sorted(plain["track_id"]) == sorted(blended["track_id"])  # the same candidates
+    # Both clusters proposed are recent interests (one tier): preference alone orders them.
+    assert set(blended["cluster"]) == {0, 1}
+    assert list(blended["track_id"]) == sorted(blended["track_id"])
+    assert plain["cluster"].iloc[0] == 1 and list(plain["track_id"]) != list(blended["track_id"])
+    assert (blended["preference"] == -blended["track_id"]).all()
+
+
+def test_a_mood_context_keeps_only_candidates_in_that_region(world):
+    candidates = world[4].copy()
+    energy = np.linspace(0.05, 0.95, len(candidates))
+    candidates["f_energy"] = energy
+    candidates["f_valence"] = 0.5
+    calm = rank(world, candidates, params=RankingParams(candidates=100, mood="calm"))
+    chosen = candidates.set_index("id").loc[calm.proposed["track_id"], "f_energy"]
+    assert len(chosen) and (chosen <= 0.45).all()
+    assert calm.left_out["outside the mood 'calm'"] == int((energy > 0.45).sum())

@@ -4,12 +4,15 @@
 each step as small as it can: it starts at the track nearest the median and always goes
 on to the nearest remaining value. Then the artist rule: wherever a track follows one by
 the same artist, the nearest later track by another artist is moved up in its place, so
-the curve bends as little as possible. When one artist has more than half the tracks
-the rule cannot hold everywhere; :func:`order_tracks` reports how many repeats remain.
+the curve bends as little as possible; when only that artist is left, the track goes
+back to the latest place between two other artists. When one artist has more than half
+the tracks the rule cannot hold everywhere; :func:`order_tracks` reports the repeats.
 Tracks without the value keep their relative order at the end.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -40,19 +43,25 @@ def _curve(values: pd.Series, curve: str) -> list:
 
 def _spread_artists(order: list, artists: pd.Series) -> tuple[list, int]:
     order = list(order)
-    repeats = 0
     for i in range(1, len(order)):
         if artists[order[i]] != artists[order[i - 1]]:
             continue
-        swap = next(
+        later = next(
             (j for j in range(i + 1, len(order)) if artists[order[j]] != artists[order[i - 1]]),
             None,
         )
-        if swap is None:
-            repeats += 1
+        if later is not None:
+            order.insert(i, order.pop(later))
             continue
-        order.insert(i, order.pop(swap))
-    return order, repeats
+        # Only this artist is left: put the track back where it sits between two others.
+        artist = artists[order[i]]
+        for k in range(i - 1, -1, -1):
+            before = artists[order[k - 1]] if k else None
+            if before != artist and artists[order[k]] != artist:
+                order.insert(k, order.pop(i))
+                break
+    repeats = sum(artists[a] == artists[b] for a, b in itertools.pairwise(order))
+    return order, int(repeats)
 
 
 def order_tracks(
