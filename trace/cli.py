@@ -233,6 +233,33 @@ def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_weekly(args: argparse.Namespace) -> int:
+    from trace.weekly import run_weekly
+
+    def extract(store: Store) -> str:
+        from trace.extract import extract_library
+
+        summary = _with_progress(
+            args,
+            "track",
+            lambda bar: extract_library(
+                store, windows=_windows(args), workers=args.workers, progress=bar
+            ),
+        )
+        return str(summary)
+
+    with Store() as store:
+        summary = run_weekly(
+            store,
+            approve_top=args.approve_top,
+            dry_run=args.dry_run,
+            say=lambda message: print(message, file=sys.stderr, flush=True),
+            extract=extract,
+        )
+    print(summary.text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m trace",
@@ -316,6 +343,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--save", action="store_true", help="save these settings for the dashboard and the job"
     )
     analyse.set_defaults(run=cmd_analyse)
+
+    weekly = commands.add_parser(
+        "weekly",
+        help="the weekly Discover job: rescan, sync, extract, analyse, store or approve picks",
+    )
+    weekly.add_argument(
+        "--approve-top",
+        type=int,
+        metavar="N",
+        help="approve this week's top N and write the playlist (M3U8, and Spotify if connected)",
+    )
+    weekly.add_argument(
+        "--dry-run", action="store_true", help="change nothing; print what would be picked"
+    )
+    _add_extraction_options(weekly)
+    weekly.set_defaults(run=cmd_weekly)
 
     from trace.spotify.commands import add_parser as add_spotify
 

@@ -8,12 +8,17 @@ played from a file playlist; they are left out and counted.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from trace.order import order_tracks
+from trace.store import Store
+from trace.table import feature_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +65,35 @@ def write_m3u8(
     partial.write_text(playlist.text, encoding="utf-8")
     os.replace(partial, path)
     return playlist
+
+
+ORDER_SETTING = "playlist.order"
+"""Saved choice of playlist order: ``{"by": "tempo" | "energy" | "", "curve": …}``."""
+
+
+def saved_order(store: Store) -> tuple[str, str]:
+    """``(by, curve)`` saved from the dashboard; ``("", "rising")`` keeps approval order."""
+    chosen = json.loads(store.get_setting(ORDER_SETTING, "{}") or "{}")
+    return str(chosen.get("by", "")), str(chosen.get("curve", "rising"))
+
+
+def approved_tracks(
+    store: Store, *, extractor: str, by: str = "", curve: str = "rising"
+) -> tuple[pd.DataFrame, int]:
+    """The approved tracks (with their features), oldest approval first — or along the
+    ``by`` feature's ``curve`` with no artist twice in a row (:mod:`trace.order`); and
+    how many same-artist neighbours could not be avoided."""
+    decided = store.decisions()
+    approved = decided[decided["decision"] == "approved"].iloc[::-1]["track_id"].astype(int)
+    table = (
+        pd.concat(
+            [feature_table(store, extractor=extractor, candidates=flag) for flag in (True, False)],
+            ignore_index=True,
+        )
+        .drop_duplicates("id")
+        .set_index("id")
+    )
+    chosen = table.loc[[i for i in approved if i in table.index]].reset_index()
+    if not by or chosen.empty:
+        return chosen, 0
+    return order_tracks(chosen, by=by, curve=curve)

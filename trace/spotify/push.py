@@ -45,13 +45,17 @@ class PushSummary:
         return text
 
 
-def approved_uris(store: Store) -> tuple[list[str], int]:
-    """Spotify URIs of the approved tracks, oldest decision first; and how many have none."""
+def approved_uris(store: Store, order: list[int] | None = None) -> tuple[list[str], int]:
+    """Spotify URIs of the approved tracks — in ``order`` (track ids) where given, else
+    oldest decision first; and how many approved tracks have none."""
     rows = store.execute(
-        "SELECT t.spotify_uri FROM decisions d JOIN tracks t ON t.id = d.track_id "
+        "SELECT t.id, t.spotify_uri FROM decisions d JOIN tracks t ON t.id = d.track_id "
         "WHERE d.decision = 'approved' ORDER BY d.decided_at, t.id"
     ).fetchall()
-    uris = [row[0] for row in rows if row[0]]
+    if order:
+        place = {track_id: i for i, track_id in enumerate(order)}
+        rows = sorted(rows, key=lambda row: place.get(row[0], len(place)))
+    uris = [row[1] for row in rows if row[1]]
     return list(dict.fromkeys(uris)), len(rows) - len(uris)
 
 
@@ -91,10 +95,13 @@ def _playlist(store: Store, client: Client, name: str, summary: PushSummary) -> 
     return set()
 
 
-def push_approved(store: Store, client: Client, *, name: str = DEFAULT_NAME) -> PushSummary:
-    """Add the approved tracks to the playlist ``name``; see the module docstring."""
+def push_approved(
+    store: Store, client: Client, *, name: str = DEFAULT_NAME, order: list[int] | None = None
+) -> PushSummary:
+    """Add the approved tracks to the playlist ``name``; see the module docstring.
+    ``order`` (track ids) puts the tracks new to the playlist in that order."""
     summary = PushSummary(name=name)
-    uris, summary.not_on_spotify = approved_uris(store)
+    uris, summary.not_on_spotify = approved_uris(store, order)
     summary.approved = len(uris) + summary.not_on_spotify
     if not uris:
         return summary

@@ -1,0 +1,71 @@
+"""The weekly Discover job on a copy of the demo library."""
+
+from __future__ import annotations
+
+import json
+
+from fake_spotify import CLIENT_ID, running
+
+from trace import cli
+from trace.spotify import connect
+from trace.store import Store
+
+
+def _approved(store: Store) -> set[int]:
+    decided = store.decisions()
+    return set(decided.loc[decided["decision"] == "approved", "track_id"])
+
+
+def test_a_dry_run_changes_nothing(demo_copy, capsys):
+    with Store() as store:
+        before = store.fingerprint()
+    assert cli.main(["weekly", "--dry-run", "--approve-top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "This week's picks" in out and "Would approve the top 3" in out
+    with Store() as store:
+        assert store.fingerprint() == before
+        assert store.get_setting("weekly.last") is None
+
+
+def test_the_job_stores_picks_then_approves_once_a_week(demo_copy, capsys):
+    assert cli.main(["weekly"]) == 0
+    out = capsys.readouterr().out
+    assert "Rescanned" in out and "Stored this week's picks" in out
+    assert "Spotify: not connected" in out
+    with Store() as store:
+        stored = json.loads(store.get_setting("weekly.last"))
+        assert stored["picks"] and stored["approved"] == [] and not _approved(store)
+        picks = [p["track_id"] for p in stored["picks"]]
+
+    assert cli.main(["weekly", "--approve-top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Approved the top 3" in out
+    with Store() as store:
+        assert _approved(store) == set(picks[:3])
+    playlist = demo_copy / "playlists" / "TRACE Discover.m3u8"
+    entries = [line for line in playlist.read_text().splitlines() if not line.startswith("#")]
+    assert len(entries) == 3 and all(entry.endswith((".mp3", ".flac", ".ogg")) for entry in entries)
+
+    # Run again the same week (cron twice): nothing more approved, the same playlist.
+    assert cli.main(["weekly", "--approve-top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing more approved" in out
+    with Store() as store:
+        assert _approved(store) == set(picks[:3])
+    again = [line for line in playlist.read_text().splitlines() if not line.startswith("#")]
+    assert sorted(again) == sorted(entries)
+
+
+def test_spotify_trouble_is_reported_and_the_job_still_succeeds(demo_copy, monkeypatch, capsys):
+    with running() as fake:
+        monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
+        monkeypatch.setenv("TRACE_SPOTIFY_API_URL", fake.api_url)
+        monkeypatch.setenv("TRACE_SPOTIFY_ACCOUNTS_URL", fake.url)
+        token = fake.issue()
+        token.update(expires_at=2**40, scope=" ".join(connect.SCOPES))
+        (demo_copy / "spotify-token.json").write_text(json.dumps(token))
+        fake.fail("GET /v1/me/tracks", 429, {"Retry-After": "7200"})
+        assert cli.main(["weekly"]) == 0
+    out = capsys.readouterr().out
+    assert "Problem: Spotify: Spotify's rate limit: it asks TRACE to wait 2.0 h" in out
+    assert "Stored this week's picks" in out
