@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from trace import config, mood
-from trace.playlist import m3u8, write_m3u8
+from trace import analysis, config, mood
+from trace.order import CURVES, order_tracks
+from trace.params import MOODS
+from trace.playlist import ORDER_SETTING, m3u8, saved_order, write_m3u8
 from trace.store import Store
 from trace.ui import cached, charts, data, spotify
 
@@ -40,7 +43,27 @@ with st.sidebar:
         step=0.05,
         help="How sure the Random Forest must be of the cluster it places a candidate in.",
     )
+    cached.setting(
+        st.slider,
+        "Blend in your predicted preference",
+        "ranking",
+        "preference_weight",
+        min_value=0.0,
+        max_value=1.0,
+        step=0.1,
+        help="0: ranked by fit to your recent interests only; 1: by the preference a Random "
+        "Forest predicts from your ratings, plays, skips, saves and decisions here.",
+    )
     st.header("Mood")
+    cached.setting(
+        st.selectbox,
+        "Context",
+        "ranking",
+        "mood",
+        options=list(MOODS),
+        format_func=lambda m: m.capitalize() if m else "Any mood",
+        help="Keep only candidates in that region of the mood plane (Library → Mood).",
+    )
     valence_range = st.slider(
         "Valence (or its stand-in)", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-valence"
     )
@@ -70,6 +93,22 @@ st.caption(
     f"**{fitted.accuracy:.0%}** cross-validated accuracy ({fitted.balanced_accuracy:.0%} "
     "balanced)."
 )
+if params.ranking.preference_weight > 0:
+    st.caption(f"Preference model: {analysis.quality(cached.preference(keys, params))}.")
+if params.ranking.mood:
+    low_high = mood.REGIONS[params.ranking.mood]
+    st.caption(
+        f"Mood context **{params.ranking.mood}**: valence (or its stand-in) "
+        f"{low_high[0][0]:g}–{low_high[0][1]:g}, energy {low_high[1][0]:g}–{low_high[1][1]:g}."
+    )
+weekly = data.weekly_run(database)
+if weekly:
+    st.caption(
+        f"The weekly job ran on {weekly['ran_at'][:10]} (week {weekly['week']}): "
+        f"{len(weekly['picks'])} picks stored"
+        + (f", its top {len(weekly['approved'])} approved" if weekly.get("approved") else "")
+        + ". They are ranked below with everything else."
+    )
 proposed = ranking.proposed if ranking is not None else pd.DataFrame()
 if len(proposed):
     axes = mood.mood_axes(pool.set_index("id").loc[proposed["track_id"]].reset_index())
@@ -85,12 +124,14 @@ elif ranking is not None:
 if proposed.empty:
     st.info("No candidate fits these settings. Widen the mood ranges or lower the confidence.")
 else:
+    guesses = cached.genre_guesses(keys, params, pool.set_index("id").loc[proposed["track_id"]])
     editor_frame = pd.DataFrame(
         {
             "Decision": [UNDECIDED] * len(proposed),
             "Artist": proposed["artist"],
             "Title": proposed["title"],
             "Cluster": proposed["cluster"].map(names),
+            "Genre (guessed)": guesses["genre"].to_numpy(),
             "Confidence": proposed["confidence"],
             "Why": proposed["reason"],
         }
@@ -109,7 +150,7 @@ else:
         key=f"{EDITOR}-{keys.decisions}",  # a fresh editor once a decision is saved
         hide_index=True,
         width="stretch",
-        disabled=["Artist", "Title", "Cluster", "Confidence", "Why"],
+        disabled=["Artist", "Title", "Cluster", "Genre (guessed)", "Confidence", "Why"],
         on_change=save_decisions,
         args=(f"{EDITOR}-{keys.decisions}",),
         column_config={
@@ -119,6 +160,11 @@ else:
             "Artist": st.column_config.TextColumn("Artist", width="small"),
             "Title": st.column_config.TextColumn("Title", width="small"),
             "Cluster": st.column_config.TextColumn("Cluster", width="small"),
+            "Genre (guessed)": st.column_config.TextColumn(
+                "Genre (guessed)",
+                width="small",
+                help="What a Random Forest trained on your library's genre tags guesses.",
+            ),
             "Confidence": st.column_config.ProgressColumn(
                 "Confidence", min_value=0.0, max_value=1.0, format="percent", width="small"
             ),
@@ -131,6 +177,42 @@ if ranking is not None and ranking.left_out:
         "Not proposed: " + "; ".join(f"{n} {why}" for why, n in ranking.left_out.items()) + "."
     )
 
+
+def playlist_order(chosen: pd.DataFrame) -> pd.DataFrame:
+    """The approved tracks in the order chosen here (saved for the weekly job too)."""
+    labels = {"": "As approved", "tempo": "Tempo", "energy": "Energy"}
+    with Store() as store:
+        saved_by, saved_curve = saved_order(store)
+    left, right = st.columns(2)
+    by = left.selectbox(
+        "Order the playlist by",
+        list(labels),
+        index=list(labels).index(saved_by) if saved_by in labels else 0,
+        format_func=labels.get,
+    )
+    curve = right.selectbox(
+        "Curve",
+        CURVES,
+        index=CURVES.index(saved_curve) if saved_curve in CURVES else 0,
+        disabled=not by,
+        help="Rising, falling, or steady (each step to the nearest value); never the same "
+        "artist twice in a row where it can be avoided.",
+    )
+    if (by, curve) != (saved_by, saved_curve):
+        with Store() as store:
+            store.set_setting(ORDER_SETTING, json.dumps({"by": by, "curve": curve}))
+    if not by:
+        return chosen
+    table = data.features(database, fingerprint, candidates=True).set_index("id")
+    features = table.loc[chosen["id"], [c for c in table.columns if c.startswith("f_")]]
+    ordered, repeats = order_tracks(
+        chosen.join(features.reset_index(drop=True)), by=by, curve=curve
+    )
+    if repeats:
+        st.caption(f"{charts.plural(repeats, 'same-artist neighbour')} could not be avoided.")
+    return ordered[chosen.columns]
+
+
 st.subheader("Approved")
 with Store() as store:
     decided = store.decisions()
@@ -140,6 +222,7 @@ chosen = tracks.loc[tracks.index.intersection(approved["track_id"])].reset_index
 if chosen.empty:
     st.caption("Nothing approved yet.")
 else:
+    chosen = playlist_order(chosen)
     keep = st.data_editor(
         pd.DataFrame(
             {
@@ -195,4 +278,4 @@ else:
                 )
                 saved = charts.plural(written.written, "track")
                 st.success(f"Saved {saved} to {target / 'TRACE Discover.m3u8'}.{note}")
-    spotify.push_form(len(chosen))
+    spotify.push_form(len(chosen), order=[int(i) for i in chosen["id"]])

@@ -32,8 +32,8 @@ columns[4].metric("Candidates", f"{counts['candidates']:,}")
 
 # Only the open tab is drawn: each Altair chart costs the browser a Vega compile, and a
 # second start of the dashboard should show this page within seconds.
-sounds, moods, who = st.tabs(
-    ["How it sounds", "Mood", "Who and when"], key="library-tab", on_change="rerun"
+sounds, moods, who, kinds = st.tabs(
+    ["How it sounds", "Mood", "Who and when", "Genres"], key="library-tab", on_change="rerun"
 )
 if with_features == 0:
     for tab in (sounds, moods):
@@ -98,6 +98,9 @@ if who.open:
         right.altair_chart(charts.top_values(table, "format", "Formats"), width="stretch")
         if table["label"].notna().any():
             left.altair_chart(charts.top_values(table, "label", "Top labels"), width="stretch")
+if kinds.open:
+    with kinds:
+        widgets.genre_model(table)
 
 st.subheader("Tracks")
 st.dataframe(charts.track_table(table), hide_index=True, width="stretch")

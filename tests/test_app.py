@@ -162,3 +162,28 @@ def test_discover_lists_ranked_candidates_with_reasons(demo_copy):
     assert frame["Why"].str.contains("Sounds like").all()
     app.slider(key="mood-energy").set_value((0.95, 1.0)).run()
     assert any("No candidate fits" in i.value for i in app.info)
+
+
+def test_the_genre_tab_shows_the_forests_quality_and_confusion(demo_copy):
+    app = on_demo("app_pages/library.py")
+    assert len(app.get("vega_lite_chart")) == 6  # only the open tab is drawn
+    app.session_state["library-tab"] = "Genres"
+    app.run()
+    assert not app.exception, app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "cross-validated accuracy" in text and "genres" in text
+    assert len(app.get("vega_lite_chart")) == 1  # the confusion matrix
+
+
+def test_discover_blends_preference_filters_by_mood_and_orders_the_playlist(demo_copy):
+    app = on_demo("app_pages/discover.py")
+    frame = app.dataframe[0].value
+    assert frame["Genre (guessed)"].notna().all()
+    app.slider(key="setting.ranking.preference_weight").set_value(0.5).run()
+    assert not app.exception, app.exception
+    assert any("Preference model:" in c.value for c in app.caption)
+    app.selectbox(key="setting.ranking.mood").set_value("energetic").run()
+    assert any("Mood context **energetic**" in c.value for c in app.caption)
+    with Store() as store:
+        saved = json.loads(store.get_setting("analysis.params"))["ranking"]
+    assert saved["mood"] == "energetic" and saved["preference_weight"] == 0.5

@@ -25,8 +25,10 @@ from trace.classify import ClusterModel, fit_cluster_model
 from trace.cluster import Clustering, cluster_space, sweep
 from trace.embed import Scaled, scale
 from trace.errors import ParameterError
+from trace.genre import GenreModel, fit_genre
 from trace.interest import listening_events, monthly_timeline, recent_interest
 from trace.params import ClusterParams, EmbedParams, FeatureParams
+from trace.preference import PreferenceModel, learn_preference
 from trace.profiles import ClusterProfile, profile_clusters
 from trace.recommend import Ranking, rank_candidates
 from trace.store import Store
@@ -294,6 +296,9 @@ def _ranking(database, features_fp, plays_fp, decisions_fp, p: analysis.Analysis
     with Store(database) as store:
         decided = set(store.decisions()["track_id"].astype(int))
     found, _ = _interest(database, features_fp, plays_fp, p.features, embed, p.cluster, p.interest)
+    liking = None
+    if p.ranking.preference_weight > 0:
+        liking = _preference(database, features_fp, plays_fp, decisions_fp, p.features)[1]
     return rank_candidates(
         library(database, features_fp),
         values.values,
@@ -304,7 +309,47 @@ def _ranking(database, features_fp, plays_fp, decisions_fp, p: analysis.Analysis
         found,
         decided=decided,
         params=p.ranking,
+        preference=liking,
     )
+
+
+@st.cache_resource(show_spinner="Learning what you like…", max_entries=4)
+def _preference(database, features_fp, plays_fp, decisions_fp, features: FeatureParams):
+    values = scaled(database, features_fp, features)
+    pool = candidates(database, features_fp)
+    with Store(database) as store:
+        return learn_preference(
+            store,
+            library(database, features_fp)["id"].to_numpy(),
+            values.values,
+            pool["id"].to_numpy(),
+            values.apply(pool) if len(pool) else np.zeros((0, values.values.shape[1])),
+        )
+
+
+def preference(keys: Keys, p: analysis.AnalysisParams) -> PreferenceModel | str:
+    """The preference forest of the current evidence, decisions included (or why none)."""
+    return _preference(keys.database, keys.features, keys.plays, keys.decisions, p.features)[0]
+
+
+@st.cache_resource(show_spinner="Learning your genres…", max_entries=4)
+def _genre(database, features_fp, features: FeatureParams) -> GenreModel | str:
+    return fit_genre(
+        library(database, features_fp)["genre"], scaled(database, features_fp, features).values
+    )
+
+
+def genre(keys: Keys, p: analysis.AnalysisParams) -> GenreModel | str:
+    """The genre forest trained on the library's own tags (or why there is none)."""
+    return _genre(keys.database, keys.features, p.features)
+
+
+def genre_guesses(keys: Keys, p: analysis.AnalysisParams, frame: pd.DataFrame) -> pd.DataFrame:
+    """``genre`` and ``probability`` for each row of a feature table (none: empty)."""
+    fitted = genre(keys, p)
+    if isinstance(fitted, str) or frame.empty:
+        return pd.DataFrame({"genre": [None] * len(frame), "probability": np.nan})
+    return fitted.predict(scaled(keys.database, keys.features, p.features).apply(frame))
 
 
 def ranking(keys: Keys, p: analysis.AnalysisParams) -> Ranking | None:

@@ -75,3 +75,11 @@ def feature_errors(database: str, fingerprint: str) -> pd.DataFrame:
             "WHERE extractor = ? ORDER BY display_path",
             (extractor_id(Windows()),),
         )
+
+
+def weekly_run(database: str) -> dict:
+    """The weekly job's latest stored run (``{}`` if it never ran); read fresh each time."""
+    from trace.weekly import last_run
+
+    with Store(database) as store:
+        return last_run(store)

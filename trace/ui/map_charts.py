@@ -242,3 +242,20 @@ def mood_plane(axes: pd.DataFrame, *, valence_title: str, hover: pd.DataFrame) -
         )
     )
     return (shading + labels + points).properties(height=420)
+
+
+def confusion(matrix: pd.DataFrame) -> alt.Chart:
+    """A confusion matrix (rows: the tag, columns: the guess) as a heat map with counts."""
+    cells = matrix.rename_axis(index="tagged", columns="guessed").stack().rename("tracks")
+    frame = cells.reset_index()
+    order = list(matrix.index)
+    base = alt.Chart(frame).encode(
+        x=alt.X("guessed:N", sort=order, title="Guessed from the audio"),
+        y=alt.Y("tagged:N", sort=order, title="Tagged"),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color("tracks:Q", scale=alt.Scale(scheme="greens"), legend=None),
+        tooltip=["tagged", "guessed", "tracks"],
+    )
+    counts = base.mark_text(baseline="middle").encode(text="tracks:Q")
+    return (heat + counts).properties(height=max(160, 36 * len(order)))

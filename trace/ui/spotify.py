@@ -157,7 +157,7 @@ def history_form() -> None:
             st.dataframe({"Problem": summary.problems}, hide_index=True, width="stretch")
 
 
-def push_form(approved: int) -> None:
+def push_form(approved: int, *, order: list[int] | None = None) -> None:
     """Send the approved tracks to a Spotify playlist (when connected)."""
     settings = connect.load_config()
     if not settings.configured or not connect.connected(settings):
@@ -174,7 +174,7 @@ def push_form(approved: int) -> None:
         store.set_setting("spotify.playlist_name", name.strip() or push.DEFAULT_NAME)
         try:
             summary = push.push_approved(
-                store, _client(status), name=name.strip() or push.DEFAULT_NAME
+                store, _client(status), name=name.strip() or push.DEFAULT_NAME, order=order
             )
         except TraceError as error:
             status.update(label="Not written", state="error")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from trace.csv_import import import_feature_csv
-from trace.errors import TraceError
+from trace.errors import ParameterError, TraceError
 from trace.scan import scan_library
 from trace.store import Store
 from trace.ui.charts import plural
@@ -105,3 +106,51 @@ def import_csv_form() -> None:
                         hide_index=True,
                         width="stretch",
                     )
+
+
+def genre_model(table: pd.DataFrame) -> None:
+    """The genre forest's quality, its confusion matrix, and its guesses for untagged
+    tracks (the Library page's Genres tab; imports the analysis only when opened)."""
+    from trace import analysis
+    from trace.genre import MIN_TRACKS, GenreModel, first_genre
+    from trace.ui import cached, map_charts
+
+    keys = cached.keys()
+    params = cached.params()
+    with_features = table[table["feature_source"] != "none"].reset_index(drop=True)
+    try:
+        fitted = cached.genre(keys, params)
+    except ParameterError as error:
+        st.info(f"Not enough to learn genres yet: {error}.")
+        return
+    st.write(
+        "A Random Forest learns your genre tags from the audio features (each track's "
+        f"first genre; genres with at least {MIN_TRACKS} tracks). "
+        f"Quality: {analysis.quality(fitted)}."
+    )
+    if not isinstance(fitted, GenreModel):
+        return
+    st.altair_chart(map_charts.confusion(fitted.confusion), width="stretch")
+    untagged = with_features[first_genre(with_features["genre"]).isna().to_numpy()]
+    if untagged.empty:
+        st.caption("Every track with features has a genre tag: nothing to guess.")
+        return
+    guesses = cached.genre_guesses(keys, params, untagged)
+    st.write(f"Guesses for the {plural(len(untagged), 'track')} without a genre tag:")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Artist": untagged["artist"].to_numpy(),
+                "Title": untagged["title"].to_numpy(),
+                "Genre (guessed)": guesses["genre"].to_numpy(),
+                "Probability": guesses["probability"].to_numpy(),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Probability": st.column_config.ProgressColumn(
+                "Probability", min_value=0.0, max_value=1.0, format="percent"
+            )
+        },
+    )
