@@ -7,7 +7,7 @@ import streamlit as st
 
 from trace.params import FEATURE_SETS, METRICS, SELECTION_METHODS
 from trace.playlist import m3u8
-from trace.ui import cached, charts, map_charts
+from trace.ui import cached, charts, data, map_charts
 
 FEATURE_SET_LABELS = {
     "all": "Everything",
@@ -116,6 +116,16 @@ columns[3].metric(
     "–" if pd.isna(clustering.dbcv) else f"{clustering.dbcv:.2f}",
     help="Density-based cluster validity, −1 to 1: higher means denser, better separated clusters.",
 )
+
+database, fingerprint = data.library_key()
+everything = data.features(database, fingerprint)
+featureless = int((everything["feature_source"] == "none").sum())
+if featureless:
+    st.caption(
+        f"{charts.plural(featureless, 'library track')} without audio features "
+        "(Spotify tracks with no local file, or files not analysed yet) are not on the map: "
+        "import an Exportify CSV of them or analyse pending files on **Sources**."
+    )
 
 colour_options = ["cluster", "genre", "year", "artist", "format", *charts.DEFAULT_HISTOGRAMS]
 colour = st.selectbox(
