@@ -8,6 +8,7 @@ import os
 import stat
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import pytest
 from audiofiles import make_track
 from fake_spotify import CLIENT_ID, CLIENT_SECRET, CODE, running, track
@@ -407,3 +408,27 @@ def test_a_refused_connection_is_explained(fake):
     app.run()
     assert any("did not connect: access_denied" in e.value for e in app.error)
     assert not connect.connected(connect.load_config())
+
+
+def test_numbers_in_a_name_must_agree():
+    from trace.matching import pair_up
+
+    def side(rows, start):
+        return pd.DataFrame(
+            [
+                {
+                    "id": start + i,
+                    "isrc": None,
+                    "match_key": key,
+                    "duration": 300.0,
+                    "pool": None,
+                    "title": key,
+                    "artists": "[]",
+                }
+                for i, key in enumerate(rows)
+            ]
+        )
+
+    spotify = side(["orchestra\x1fsymphony no 5", "orchestra\x1fadagio in g minor"], 0)
+    local = side(["orchestra\x1fsymphony no 6", "orchestra\x1fadagio in g mnor"], 10)
+    assert pair_up(spotify, local) == [(1, 11, "name")]

@@ -6,8 +6,9 @@ no Spotify URI) are the same recording when
 1. their ISRCs are equal, or
 2. their normalised "artist — title" keys are at least :data:`MIN_SIMILARITY` alike
    (rapidfuzz's ``token_sort_ratio``, so word order and small spelling differences do
-   not matter) and their durations differ by at most :data:`MAX_DURATION_GAP_S` seconds
-   or 3 % (a missing duration does not block a match whose names agree exactly).
+   not matter), the numbers in them are the same ("No. 5" is not "No. 6"), and their
+   durations differ by at most :data:`MAX_DURATION_GAP_S` seconds or 3 % (a missing
+   duration does not block a match whose names agree exactly).
 
 The two are merged into the local track, which keeps its file and gains the URI, the
 plays, the saves, the playlist places, the imported features and the decisions. What
@@ -19,6 +20,7 @@ mention.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,13 +126,20 @@ def pair_up(spotify: pd.DataFrame, local: pd.DataFrame) -> list[tuple[int, int, 
             if local_id in used:
                 continue
             exact = queries[i] == choices[j]
-            if _close_in_length(row.duration, candidates.at[j, "duration"]) and (
-                exact or not pd.isna(row.duration)
+            if (
+                _close_in_length(row.duration, candidates.at[j, "duration"])
+                and (exact or not pd.isna(row.duration))
+                and _numbers(queries[i]) == _numbers(choices[j])
             ):
                 pairs.append((int(row.id), local_id, "name"))
                 used.add(local_id)
                 break
     return pairs
+
+
+def _numbers(key: str) -> list[str]:
+    """The numbers in a key: "Symphony No. 5" and "Symphony No. 6" are never one song."""
+    return sorted(re.findall(r"\d+", key))
 
 
 def merge(store: Store, spotify_id: int, local_id: int) -> None:

