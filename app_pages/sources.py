@@ -19,6 +19,17 @@ else:
     st.caption("No folders yet.")
 widgets.scan_form(key="scan-sources")
 
+st.subheader("Spotify")
+spotify.section()
+
+st.subheader("Listening history")
+st.write(
+    "Spotify's personal data export (Account privacy → Download your data) holds your "
+    "listening history. Plays shorter than 30 s and skips are kept apart from plays; "
+    "importing the same export again adds nothing."
+)
+spotify.history_form()
+
 st.subheader("Audio analysis")
 table = data.features(database, fingerprint)
 missing = int((table["feature_source"] == "none").sum())
@@ -37,17 +48,6 @@ st.write(
     "own (or candidates)."
 )
 widgets.import_csv_form()
-
-st.subheader("Spotify")
-spotify.section()
-
-st.subheader("Listening history")
-st.write(
-    "Spotify's personal data export (Account privacy → Download your data) holds your "
-    "listening history. Plays shorter than 30 s and skips are kept apart from plays; "
-    "importing the same export again adds nothing."
-)
-spotify.history_form()
 
 st.subheader("Demo library")
 with Store(database) as store:

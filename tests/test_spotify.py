@@ -394,7 +394,7 @@ def test_the_dashboard_connects_syncs_and_chooses_pools(fake, store):
     sync_button = next(b for b in back.button if b.label == "Sync with Spotify")
     sync_button.click().run()
     assert not back.exception, back.exception
-    text = "\n".join(t.value for t in back.text)
+    text = "\n".join(m.value for m in back.markdown)
     assert "connected as A Person" in text and "6 saved tracks new" in text
     pools = next(m for m in back.multiselect if "candidate pools" in m.label)
     pools.set_value(["mine"]).run()

@@ -49,11 +49,10 @@ def status_lines(store: Store) -> list[str]:
     lines = [f"Spotify: connected as {user.get('name') or 'you (not synced yet)'}."]
     last = json.loads(store.get_setting("spotify.last_sync", "{}") or "{}")
     if last:
-        lines.append(f"Last sync {last['at']}:")
+        lines.append(f"Last sync {last['at'].replace('T', ' ')[:16]} UTC:")
         lines += [f"  {line}" for line in last["lines"]]
-    features = sync.audio_features_status(store)
-    if features.get("status") == "unavailable":
-        lines.append(f"Spotify's audio features: unavailable — {features['detail']}")
+    else:
+        lines.append("Not synced yet.")
     return lines
 
 

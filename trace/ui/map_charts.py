@@ -257,5 +257,10 @@ def confusion(matrix: pd.DataFrame) -> alt.Chart:
         color=alt.Color("tracks:Q", scale=alt.Scale(scheme="greens"), legend=None),
         tooltip=["tagged", "guessed", "tracks"],
     )
-    counts = base.mark_text(baseline="middle").encode(text="tracks:Q")
-    return (heat + counts).properties(height=max(160, 36 * len(order)))
+    counts = base.mark_text(baseline="middle", fontSize=12).encode(
+        text="tracks:Q",
+        color=alt.condition(
+            f"datum.tracks > {float(cells.max()) / 2}", alt.value("white"), alt.value("#111")
+        ),
+    )
+    return (heat + counts).properties(height=alt.Step(34))

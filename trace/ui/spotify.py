@@ -89,7 +89,11 @@ def section() -> None:
             sync.forget_connection(store)
         st.rerun()
     with Store() as store:
-        st.text("\n".join(status_lines(store)))
+        first, *rest = status_lines(store)
+    st.markdown(first)
+    if rest:
+        st.caption(rest[0])
+        st.markdown("\n".join(f"- {line.strip()}" for line in rest[1:]))
     _matching()
     _pools()
 
@@ -98,7 +102,6 @@ def _matching() -> None:
     report: matching.MatchReport | None = st.session_state.get("spotify-match")
     if report is None:
         return
-    st.write(str(report))
     if len(report.spotify_only):
         with st.expander(f"{plural(len(report.spotify_only), 'Spotify track')} without audio"):
             st.dataframe(report.spotify_only, hide_index=True, width="stretch")
@@ -130,8 +133,8 @@ def _pools() -> None:
 def history_form() -> None:
     """Upload Spotify's data export (JSON files or the zip) and import the listening."""
     uploads = st.file_uploader(
-        "Spotify streaming history: Streaming_History_Audio_*.json, "
-        "StreamingHistory_music_*.json, endsong_*.json, or the whole export zip",
+        "Spotify streaming history: `Streaming_History_Audio_*.json`, "
+        "`StreamingHistory_music_*.json`, `endsong_*.json`, or the whole export zip",
         type=["json", "zip"],
         accept_multiple_files=True,
         key="history-upload",
