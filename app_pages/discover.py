@@ -94,7 +94,12 @@ st.caption(
     "balanced)."
 )
 if params.ranking.preference_weight > 0:
-    st.caption(f"Preference model: {analysis.quality(cached.preference(keys, params))}.")
+    liking = cached.preference(keys, params)
+    weak = isinstance(liking, str) or liking.r2 < 0.05
+    st.caption(
+        f"Preference model: {analysis.quality(liking)}."
+        + (" It predicts no better than the average: keep the blend at 0." if weak else "")
+    )
 if params.ranking.mood:
     low_high = mood.REGIONS[params.ranking.mood]
     st.caption(

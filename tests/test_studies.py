@@ -46,11 +46,12 @@ def test_the_preference_score_follows_what_the_person_did(store):
     approved = _track(store, "approved", pool="new")
     rejected = _track(store, "rejected", pool="new")
     _track(store, "untouched")
+    _track(store, "someone else's rating", rating=1.0, play_count=40, pool="new")
     store.decide(approved, "approved")
     store.decide(rejected, "rejected")
     store.execute("INSERT INTO spotify_saved VALUES (?, '2026-01-01')", (played,))
     scores = preference.preference_scores(store).set_index("track_id")["score"]
-    assert len(scores) == 6  # "untouched" has no evidence and no score
+    assert len(scores) == 6  # no evidence, no score; a candidate's tags are not evidence
     assert scores[loved] == pytest.approx(2 + 1)
     assert scores[played] == pytest.approx(np.log1p(3) / np.log1p(10) + 0.5)
     assert scores[skipped] == pytest.approx(-1.0)

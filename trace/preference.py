@@ -16,11 +16,12 @@ saved on Spotify / a top track         +0.5 each
 approved / rejected in TRACE           +1 / −1
 =====================================  ================================================
 
-So a five-star track played often scores about 3, a track mostly skipped about −1, and
-a candidate the person rejected −1. Every approval and rejection changes the scores, so
-each week's decisions teach the next week's forest. Its quality is cross-validated
-(5-fold): R² of the predicted scores and their Spearman rank correlation with the real
-ones, both shown where the blend is chosen.
+Ratings and play counts in tags count only for the person's own library: a candidate
+file's tags were written by someone else. So a five-star track played often scores
+about 3, a track mostly skipped about −1, and a candidate the person rejected −1. Every
+approval and rejection changes the scores, so each week's decisions teach the next
+week's forest. Its quality is cross-validated (5-fold): R² of the predicted scores and
+their Spearman rank correlation with the real ones, both shown where the blend is chosen.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ TREES = 100
 def preference_scores(store: Store) -> pd.DataFrame:
     """``track_id``, ``score`` and the evidence behind it, for every track with any."""
     frame = store.frame(
-        f"""SELECT t.id AS track_id, t.rating, coalesce(t.play_count, 0) AS tag_plays,
+        f"""SELECT t.id AS track_id,
+               CASE WHEN t.pool IS NULL THEN t.rating END AS rating,
+               CASE WHEN t.pool IS NULL THEN coalesce(t.play_count, 0) ELSE 0 END AS tag_plays,
                (SELECT count(*) FROM plays p WHERE p.track_id = t.id AND NOT p.skipped
                 AND coalesce(p.ms_played, {MIN_PLAY_MS}) >= {MIN_PLAY_MS}) AS plays,
                (SELECT count(*) FROM plays p WHERE p.track_id = t.id AND (p.skipped

@@ -39,6 +39,18 @@ def encode(path: Path, samples: np.ndarray, sr: int, *, fmt: str) -> None:
             out.write(samples[start : start + 32768])
 
 
+TASTE = {
+    "electronic": 0.85,
+    "ambient": 0.75,
+    "acoustic": 0.6,
+    "pop": 0.5,
+    "hiphop": 0.4,
+    "rock": 0.3,
+}
+"""The demo listener's typical star rating per style (0–1), ±0.3 per track: the
+ratings have a pattern the preference forest can find, as a real listener's do."""
+
+
 def render_plan(plan: TrackPlan) -> Path:
     """Synthesise, encode and tag the track of ``plan``; date its file if it is owned."""
     rng = np.random.default_rng(plan.seed)
@@ -50,7 +62,10 @@ def render_plan(plan: TrackPlan) -> Path:
     partial = plan.path.with_name("." + plan.path.name)
     fmt = plan.path.suffix.lower().lstrip(".")
     encode(partial, samples, SR, fmt=fmt)
-    rating = float(np.round(rng.uniform(0.4, 1.0), 1)) if rng.random() < 0.3 else None
+    rating = None
+    if rng.random() < 0.3:  # about a third of the files carry a rating, as in real libraries
+        spread = rng.uniform(-0.3, 0.3)
+        rating = float(np.clip(np.round(TASTE.get(plan.style, 0.5) + spread, 1), 0.1, 1.0))
     write_tags(
         partial,
         Tags(
