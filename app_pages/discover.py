@@ -160,14 +160,19 @@ else:
         args=(f"{EDITOR}-{keys.decisions}",),
         column_config={
             "Decision": st.column_config.SelectboxColumn(
-                "Decision", options=[UNDECIDED, *DECISIONS], required=True, width="small"
+                "Decision",
+                options=[UNDECIDED, *DECISIONS],
+                required=True,
+                width=100,
+                pinned=True,
             ),
-            "Artist": st.column_config.TextColumn("Artist", width="small"),
-            "Title": st.column_config.TextColumn("Title", width="small"),
-            "Cluster": st.column_config.TextColumn("Cluster", width="small"),
+            # Who and what stay in view while the reasons scroll sideways.
+            "Artist": st.column_config.TextColumn("Artist", width=140, pinned=True),
+            "Title": st.column_config.TextColumn("Title", width=160, pinned=True),
+            "Cluster": st.column_config.TextColumn("Cluster", width=170),
             "Genre (guessed)": st.column_config.TextColumn(
                 "Genre (guessed)",
-                width="small",
+                width=110,
                 help="What a Random Forest trained on your library's genre tags guesses.",
             ),
             "Confidence": st.column_config.ProgressColumn(

@@ -225,8 +225,10 @@ def rank_candidates(
     frame["_order"] = (1 - weight) * frame["score"].rank(pct=True)
     if weight:
         frame["_order"] += weight * frame["preference"].rank(pct=True)
-    order = frame.sort_values(
-        ["_tier", "_order", "confidence"], ascending=[True, False, False], kind="stable"
+    order = frame.sort_values(  # ties go to the older track: the same order however loaded
+        ["_tier", "_order", "confidence", "id"],
+        ascending=[True, False, False, True],
+        kind="stable",
     )
     kept, dropped = _capped(order, params)
     if dropped:
