@@ -114,6 +114,15 @@ if weekly:
         + (f", its top {len(weekly['approved'])} approved" if weekly.get("approved") else "")
         + ". They are ranked below with everything else."
     )
+unplaceable = int(
+    (data.features(database, fingerprint, candidates=True)["feature_source"] == "none").sum()
+)
+if unplaceable:
+    st.caption(
+        f"{charts.plural(unplaceable, 'candidate')} without audio features (Spotify tracks "
+        "with no local file, or files not analysed yet) cannot be placed and are not ranked: "
+        "import an Exportify CSV of them or analyse pending files on **Sources**."
+    )
 proposed = ranking.proposed if ranking is not None else pd.DataFrame()
 if len(proposed):
     axes = mood.mood_axes(pool.set_index("id").loc[proposed["track_id"]].reset_index())

@@ -155,7 +155,13 @@ def test_recent_interest_names_the_late_style(demo_copy):
 
 
 def test_discover_lists_ranked_candidates_with_reasons(demo_copy):
+    with Store() as store:  # a Spotify candidate: no audio, no features
+        store.execute(
+            "INSERT INTO tracks (title, artists, pool, added_at, updated_at) "
+            "VALUES ('Far Away', '[\"Someone\"]', 'Spotify search', '2026-01-01', '2026-01-01')"
+        )
     app = on_demo("app_pages/discover.py")
+    assert any("1 candidate without audio features" in c.value for c in app.caption)
     frame = app.dataframe[0].value  # the decision editor
     assert set(frame["Decision"]) == {"—"}
     assert len(frame) >= 5

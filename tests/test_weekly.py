@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlparse
 
-from fake_spotify import CLIENT_ID, running
+from fake_spotify import CLIENT_ID, running, track
 
 from trace import cli
 from trace.spotify import connect
@@ -56,16 +57,47 @@ def test_the_job_stores_picks_then_approves_once_a_week(demo_copy, capsys):
     assert sorted(again) == sorted(entries)
 
 
+def _connected(fake, home) -> None:
+    """A token for ``fake`` in ``home``, as a finished connect leaves it."""
+    token = fake.issue()
+    token.update(expires_at=2**40, scope=" ".join(connect.SCOPES))
+    (home / "spotify-token.json").write_text(json.dumps(token))
+
+
 def test_spotify_trouble_is_reported_and_the_job_still_succeeds(demo_copy, monkeypatch, capsys):
     with running() as fake:
         monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
         monkeypatch.setenv("TRACE_SPOTIFY_API_URL", fake.api_url)
         monkeypatch.setenv("TRACE_SPOTIFY_ACCOUNTS_URL", fake.url)
-        token = fake.issue()
-        token.update(expires_at=2**40, scope=" ".join(connect.SCOPES))
-        (demo_copy / "spotify-token.json").write_text(json.dumps(token))
+        _connected(fake, demo_copy)
         fake.fail("GET /v1/me/tracks", 429, {"Retry-After": "7200"})
         assert cli.main(["weekly"]) == 0
     out = capsys.readouterr().out
     assert "Problem: Spotify: Spotify's rate limit: it asks TRACE to wait 2.0 h" in out
     assert "Stored this week's picks" in out
+
+
+def test_spotify_search_goes_around_the_recent_interests_artists(demo_copy, monkeypatch, capsys):
+    electronic = ["Pulse Theory", "Neon Cartography", "Deep Current", "Voltage Garden"]
+    with running() as fake:
+        monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
+        monkeypatch.setenv("TRACE_SPOTIFY_API_URL", fake.api_url)
+        monkeypatch.setenv("TRACE_SPOTIFY_ACCOUNTS_URL", fake.url)
+        _connected(fake, demo_copy)
+        fake.state.search = {
+            artist: [track(5000 + 20 * i + n, artist=artist) for n in range(12)]
+            for i, artist in enumerate(electronic)
+        }
+        with Store() as store:
+            before = store.counts()["candidates"]
+        assert cli.main(["spotify", "search"]) == 0
+        asked = [
+            parse_qs(urlparse(path).query)["q"][0] for _, path, _ in fake.requests("GET /v1/search")
+        ]
+    # The demo's late interest is its electronic style: its artists, and only those.
+    assert asked and {q.removeprefix('artist:"').removesuffix('"') for q in asked} <= set(
+        electronic
+    )
+    with Store() as store:
+        assert store.counts()["candidates"] == before + 10 * len(asked)
+    assert "Searching around your recent interests" in capsys.readouterr().err

@@ -406,6 +406,17 @@ def quality(fitted: PreferenceModel | GenreModel | str | None) -> str:
     )
 
 
+def interest_artists(analysis: Analysis, *, per_cluster: int = 3) -> list[str]:
+    """The most frequent artists of each recent-interest cluster (strongest lift first):
+    whom to search around for candidates."""
+    if analysis.interest.empty:
+        return []
+    recent = analysis.interest[analysis.interest["recent_interest"]]
+    top = {p.cluster: p.top_artists[:per_cluster] for p in analysis.profiles}
+    strongest_first = recent.sort_values("lift", ascending=False)["cluster"]
+    return list(dict.fromkeys(a for c in strongest_first for a in top.get(c, [])))
+
+
 def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
     """The analysis as a person reads it in a terminal."""
     clustering = analysis.clustering

@@ -81,7 +81,17 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     with Store() as store:
         client = Client.connect(connect.load_config(), notify=_say)
-        counts = sync.search_around(store, client, args.artists, notify=_say)
+        artists = args.artists
+        if not artists:
+            from trace import analysis  # the map and its models: only when needed
+
+            _say("Finding your recent interests…")
+            artists = analysis.interest_artists(analysis.analyse(store))
+            if not artists:
+                print("No recent interest stands out yet: name the artists to search around.")
+                return 0
+            _say(f"Searching around your recent interests: {', '.join(artists)}")
+        counts = sync.search_around(store, client, artists, notify=_say)
     print(
         f"{counts['queries']} searches asked, {counts['cached']} answered from earlier; "
         f"{counts['found']} tracks found, {counts['new']} new candidates."
@@ -103,6 +113,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     pushing = actions.add_parser("push", help="add the approved tracks to a Spotify playlist")
     pushing.add_argument("--name", default=push.DEFAULT_NAME, help="the playlist's name")
     pushing.set_defaults(run=cmd_push)
-    searching = actions.add_parser("search", help="candidates: search for tracks by artists")
-    searching.add_argument("artists", nargs="+", metavar="ARTIST")
+    searching = actions.add_parser(
+        "search",
+        help="candidates: search for tracks by artists (by default, the top artists of "
+        "your recent-interest clusters)",
+    )
+    searching.add_argument("artists", nargs="*", metavar="ARTIST")
     searching.set_defaults(run=cmd_search)
