@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -273,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="bar",
         help="progress as a terminal bar, or as JSON lines on stdout for programs",
     )
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="run at low CPU priority, so what a person is looking at stays responsive",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     scan = commands.add_parser("scan", help="scan music folders into the library")
@@ -374,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config.prepare_process()
+    if args.background and hasattr(os, "nice"):
+        os.nice(10)  # its worker processes inherit it
     try:
         return int(args.run(args))
     except TraceError as error:

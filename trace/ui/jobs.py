@@ -55,10 +55,11 @@ def run_job(*arguments: str) -> JobResult:
 
 
 def start_job(*arguments: str, log: Path) -> subprocess.Popen:
-    """Start ``python -m trace ARGUMENTS`` in the background, its output going to ``log``."""
+    """Start ``python -m trace ARGUMENTS`` in the background at low CPU priority (the
+    pages a person is looking at come first), its output going to ``log``."""
     with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "trace", *arguments],
+            [sys.executable, "-m", "trace", "--background", *arguments],
             cwd=REPOSITORY,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -1,30 +1,45 @@
 """Start the dashboard: ``python -m trace.ui.serve [streamlit options]``.
 
-The same as ``streamlit run streamlit_app.py``, with one difference: while the server
-starts and the browser loads the page, a background thread imports what the first page
-needs (pandas, Altair, TRACE's table and chart code, about 0.8 s of imports), so the
-first script run need not. (On this 2-core machine the effect on a second start was
-lost in the run-to-run noise: docs/PERFORMANCE.md.) The heavy analysis warm-up (UMAP's
-numba compilation) is started later, by :func:`trace.ui.warm.warm_in_background`, once
-the first page has been drawn.
+The same as ``streamlit run streamlit_app.py``, with one difference: once the server
+listens, while the browser loads the page, a background thread imports what the first
+page needs (pandas, Altair, TRACE's table and chart code, about 0.8 s of imports), so the
+first script run need not. Started earlier, those imports held the GIL while Streamlit
+itself was starting, and the server came up later: on this 2-core machine a second start
+took 4.1 s (3.6–5.2) with the imports after the server was up, against 4.6 s (3.8–5.8)
+with them alongside and 4.6 s (3.9–5.4) without them (docs/PERFORMANCE.md). The heavy
+analysis warm-up (UMAP's numba compilation) is started later, by
+:func:`trace.ui.warm.warm_in_background`, once the first page has been drawn.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def _preload() -> None:
+    _wait_for_server()
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
     import trace.table
     import trace.ui.charts
     import trace.ui.data  # noqa: F401
+
+
+def _wait_for_server(timeout: float = 10.0) -> None:
+    """Return once Streamlit's runtime is up (or after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        # Read, not imported: the main thread may be importing it right now.
+        runtime = getattr(sys.modules.get("streamlit.runtime.runtime"), "Runtime", None)
+        if runtime is not None and runtime.exists() and runtime.instance().state.value != "INITIAL":
+            return
 
 
 def main(argv: list[str] | None = None) -> int:
