@@ -20,3 +20,21 @@ def test_python_dash_m_trace_runs_this_package():
     )
     assert result.returncode == 0
     assert "scan" in result.stdout
+
+
+def test_a_background_job_runs_at_low_priority(home):
+    show = (
+        "import os; from trace import cli; before = os.nice(0); "
+        "cli.main({args}); print(os.nice(0) - before)"
+    )
+    niceness = [
+        subprocess.run(
+            [sys.executable, "-c", show.format(args=args)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-1]
+        for args in (["--background", "spotify", "status"], ["spotify", "status"])
+    ]
+    assert niceness == ["10", "0"]

@@ -6,7 +6,7 @@ page needs (pandas, Altair, TRACE's table and chart code, about 0.8 s of imports
 first script run need not. Started earlier, those imports held the GIL while Streamlit
 itself was starting, and the server came up later: on this 2-core machine a second start
 took 4.1 s (3.6–5.2) with the imports after the server was up, against 4.6 s (3.8–5.8)
-with them alongside and 4.6 s (3.9–5.4) without them (docs/PERFORMANCE.md). The heavy
+with them alongside and 4.5 s (3.9–5.4) without them (docs/PERFORMANCE.md). The heavy
 analysis warm-up (UMAP's numba compilation) is started later, by
 :func:`trace.ui.warm.warm_in_background`, once the first page has been drawn.
 """
