@@ -15,6 +15,7 @@ from trace.params import MOODS
 from trace.playlist import ORDER_SETTING, m3u8, saved_order, write_m3u8
 from trace.store import Store
 from trace.ui import cached, charts, data, spotify
+from trace.ui import demo as demo_ui
 
 DECISIONS = {"Approve": "approved", "Reject": "rejected"}
 EDITOR = "discover-editor"
@@ -70,6 +71,13 @@ with st.sidebar:
     energy_range = st.slider("Energy", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-energy")
 
 database, fingerprint = data.library_key()
+if data.counts(database, fingerprint)["candidates"] == 0 and demo_ui.candidates_pending():
+    st.info(
+        "The demo's 120 candidate tracks are being composed and analysed in the background "
+        "(about half a minute after the Library first appears). Open this page again then.",
+        icon=":material/hourglass_top:",
+    )
+    st.stop()
 if data.counts(database, fingerprint)["candidates"] == 0:
     st.info(
         "No candidates yet. Candidates are new music TRACE may propose: scan a folder of "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,11 +106,26 @@ def test_a_fresh_home_builds_the_demo_without_being_asked(home, monkeypatch):
             opened.set_setting(demo.REMOVED_SETTING, "1")  # stands in for a built demo
         return jobs.JobResult(True, ["Demo ready."], "")
 
+    def fake_background_job(*arguments, log):
+        calls.append(arguments)  # a process that is still running, as the real one is
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+
     monkeypatch.setattr(demo_ui, "run_job", fake_job)
-    monkeypatch.setattr(demo_ui, "start_job", lambda *a, **k: calls.append(a))
-    run_page("app_pages/library.py")
+    monkeypatch.setattr(demo_ui, "start_job", fake_background_job)
+    app = run_page("app_pages/library.py")
     assert calls[0] == ("demo", "--part", "library")
     assert calls[1] == ("demo", "--part", "candidates")
+    job = demo_ui._background_jobs()["candidates"]
+    try:
+        app.switch_page("app_pages/discover.py").run()
+        assert "being composed and analysed in the background" in app.info[0].value
+        job.kill()
+        job.wait()
+        app.run()
+        assert "No candidates yet" in app.info[0].value
+    finally:
+        job.kill()
+        demo_ui._background_jobs().clear()
 
 
 def on_demo(page: str) -> AppTest:

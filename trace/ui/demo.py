@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 
 import streamlit as st
@@ -41,8 +42,22 @@ def ensure_demo() -> None:
                 st.stop()
             status.update(label=" ".join(result.lines[:1]), state="complete")
         # The candidates are only needed for recommendations: built while people look.
-        start_job("demo", "--part", "candidates", log=config.home() / "demo-candidates.log")
+        _background_jobs()["candidates"] = start_job(
+            "demo", "--part", "candidates", log=config.home() / "demo-candidates.log"
+        )
     st.rerun()
+
+
+@st.cache_resource
+def _background_jobs() -> dict[str, subprocess.Popen]:
+    """The jobs this server started in the background, by name."""
+    return {}
+
+
+def candidates_pending() -> bool:
+    """Whether the demo's candidates are still being composed by this server."""
+    job = _background_jobs().get("candidates")
+    return job is not None and job.poll() is None
 
 
 def demo_banner() -> None:
