@@ -53,7 +53,9 @@ with st.sidebar:
         max_value=1.0,
         step=0.1,
         help="0: ranked by fit to your recent interests only; 1: by the preference a Random "
-        "Forest predicts from your ratings, plays, skips, saves and decisions here.",
+        "Forest predicts from your ratings, plays, skips, saves and decisions here. Above 0, "
+        "the forest is fitted and its cross-validated R² and Spearman correlation are shown "
+        "under the title, so you can judge whether to trust it.",
     )
     st.header("Mood")
     cached.setting(
