@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from trace import analysis, config, mood
+from trace import config, mood, report
 from trace.order import CURVES, order_tracks
 from trace.params import MOODS
 from trace.playlist import ORDER_SETTING, m3u8, saved_order, write_m3u8
@@ -107,7 +107,7 @@ if params.ranking.preference_weight > 0:
     liking = cached.preference(keys, params)
     weak = isinstance(liking, str) or liking.r2 < 0.05
     st.caption(
-        f"Preference model: {analysis.quality(liking)}."
+        f"Preference model: {report.quality(liking)}."
         + (" It predicts no better than the average: keep the blend at 0." if weak else "")
     )
 if params.ranking.mood:

@@ -15,7 +15,7 @@ from fake_spotify import CLIENT_ID, CLIENT_SECRET, CODE, running, track
 
 from trace import cli
 from trace.scan import scan_library
-from trace.spotify import connect, push, sync
+from trace.spotify import connect, pools, push, search, sync
 from trace.spotify.client import Client
 from trace.store import Store
 
@@ -202,9 +202,9 @@ def test_owned_playlists_become_candidate_pools_when_chosen(fake, store):
     fake.state.items["mine"].append({"added_at": None, "item": track(0)})  # also saved
     client = _client(_connect(fake))
     sync.sync(store, client)
-    pools = store.execute("SELECT count(*) FROM tracks WHERE pool IS NOT NULL").fetchone()[0]
-    assert pools == 0  # a playlist of one's own is one's own music
-    sync.set_pool_playlists(store, ["mine"])
+    pooled = store.execute("SELECT count(*) FROM tracks WHERE pool IS NOT NULL").fetchone()[0]
+    assert pooled == 0  # a playlist of one's own is one's own music
+    pools.set_pool_playlists(store, ["mine"])
     rows = dict(
         store.execute(
             "SELECT spotify_uri, pool FROM tracks WHERE spotify_uri IN (?, ?)",
@@ -213,7 +213,7 @@ def test_owned_playlists_become_candidate_pools_when_chosen(fake, store):
     )
     assert rows == {track(900)["uri"]: "Spotify: Road trip", track(0)["uri"]: None}
     assert store.counts()["candidates"] == 7
-    sync.set_pool_playlists(store, [])
+    pools.set_pool_playlists(store, [])
     assert store.counts()["candidates"] == 0
 
 
@@ -311,10 +311,10 @@ def test_the_playlist_is_written_in_batches_once_and_resumes_after_a_failure(fak
 def test_searches_around_artists_are_capped_and_asked_once(fake, store):
     fake.state.search = {"Nina Ray": [track(3000 + i, artist="Nina Ray") for i in range(25)]}
     client = _client(_connect(fake))
-    counts = sync.search_around(store, client, ["Nina Ray", "Nobody"])
+    counts = search.search_around(store, client, ["Nina Ray", "Nobody"])
     assert counts == {"queries": 2, "cached": 0, "found": 10, "new": 10}
     assert store.counts()["candidates"] == 10
-    again = sync.search_around(store, client, ["Nina Ray"])
+    again = search.search_around(store, client, ["Nina Ray"])
     assert again["cached"] == 1 and len(fake.requests("GET /v1/search")) == 2
 
 

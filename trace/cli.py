@@ -192,7 +192,7 @@ def _given_params(args: argparse.Namespace, saved):  # -> AnalysisParams
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from trace import analysis  # umap, hdbscan and scikit-learn load only when asked for
+    from trace import analysis, report  # umap, hdbscan, scikit-learn load only when asked for
 
     with Store() as store:
         saved, problem = analysis.load_params(store)
@@ -205,14 +205,14 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         if args.save:
             analysis.save_params(store, params)
     if args.json:
-        text = json.dumps(analysis.to_json(result), indent=2, ensure_ascii=False)
+        text = json.dumps(report.to_json(result), indent=2, ensure_ascii=False)
         if args.json == "-":
             print(text)
         else:
             Path(args.json).write_text(text + "\n", encoding="utf-8")
             print(f"Wrote the analysis of {len(result.library)} tracks to {args.json}")
         return 0
-    print(analysis.summary_text(result, limit=args.top or params.ranking.candidates))
+    print(report.summary_text(result, limit=args.top or params.ranking.candidates))
     return 0
 
 

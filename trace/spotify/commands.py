@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from trace.spotify import connect, push, sync
+from trace.spotify import connect, push, search, sync
 from trace.spotify.client import Client
 from trace.store import Store
 
@@ -91,7 +91,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 print("No recent interest stands out yet: name the artists to search around.")
                 return 0
             _say(f"Searching around your recent interests: {', '.join(artists)}")
-        counts = sync.search_around(store, client, artists, notify=_say)
+        counts = search.search_around(store, client, artists, notify=_say)
     print(
         f"{counts['queries']} searches asked, {counts['cached']} answered from earlier; "
         f"{counts['found']} tracks found, {counts['new']} new candidates."

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,11 +33,10 @@ from trace.history import add_play
 from trace.identity import Identity, track_for
 from trace.spotify.client import ApiError, Client, RateLimitError
 from trace.spotify.connect import SpotifyError
+from trace.spotify.pools import POOL_PREFIX, assign_pools
 from trace.store import Store, now
 
 TERMS = ("short_term", "medium_term", "long_term")
-SEARCH_POOL = "Spotify search"
-POOL_PREFIX = "Spotify: "
 AUDIO_FEATURES = "spotify.audio_features"
 SPOTIFY_FEATURES = (
     "danceability",
@@ -110,7 +109,7 @@ def identity_of(track: dict | None) -> Identity | None:
     )
 
 
-def _store_track(
+def store_track(
     store: Store,
     track: dict | None,
     summary: SyncSummary,
@@ -126,12 +125,12 @@ def _store_track(
     return track_id
 
 
-def _time(value: str) -> datetime:
+def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _stamp(value: str) -> str:
-    return _time(value).isoformat(timespec="seconds")
+    return parse_time(value).isoformat(timespec="seconds")
 
 
 def sync(store: Store, client: Client, *, notify: Notify | None = None) -> SyncSummary:
@@ -183,7 +182,7 @@ def _saved(store: Store, client: Client, summary: SyncSummary) -> None:
         with store.batch():
             for item in pending:
                 added = _stamp(item["added_at"])
-                track_id = _store_track(store, item.get("track"), summary, added_at=added)
+                track_id = store_track(store, item.get("track"), summary, added_at=added)
                 if track_id is None:
                     continue
                 cursor = store.execute(
@@ -237,9 +236,9 @@ def _recent(store: Store, client: Client, summary: SyncSummary) -> None:
         for item in items:
             if not item.get("played_at"):
                 continue
-            at = _time(item["played_at"])
+            at = parse_time(item["played_at"])
             track = item.get("track") or {}
-            track_id = _store_track(store, track, summary, added_at=_stamp(item["played_at"]))
+            track_id = store_track(store, track, summary, added_at=_stamp(item["played_at"]))
             if track_id is None:
                 continue
             summary.plays += add_play(store, track_id, at, track.get("duration_ms"), False)
@@ -259,7 +258,7 @@ def _top(store: Store, client: Client, summary: SyncSummary) -> None:
         with store.batch():
             store.execute("DELETE FROM spotify_top WHERE term = ?", (term,))
             for rank, track in enumerate((page or {}).get("items") or [], start=1):
-                track_id = _store_track(store, track, summary)
+                track_id = store_track(store, track, summary)
                 if track_id is not None:
                     store.execute(
                         "INSERT INTO spotify_top (term, rank, track_id, synced_at) "
@@ -315,7 +314,7 @@ def _playlist_items(
             track = (entry or {}).get("item") or (entry or {}).get("track")
             added = _stamp(entry["added_at"]) if entry and entry.get("added_at") else None
             pool = POOL_PREFIX + name if is_pool else None
-            track_id = _store_track(store, track, summary, pool=pool, added_at=added)
+            track_id = store_track(store, track, summary, pool=pool, added_at=added)
             if track_id is None:
                 continue
             store.execute(
@@ -329,73 +328,6 @@ def _playlist_items(
             (snapshot, now(), playlist["id"]),
         )
     summary.playlists_read += 1
-
-
-_PERSONAL = """(
-    EXISTS (SELECT 1 FROM spotify_saved s WHERE s.track_id = t.id)
-    OR EXISTS (SELECT 1 FROM spotify_top o WHERE o.track_id = t.id)
-    OR EXISTS (SELECT 1 FROM plays p WHERE p.track_id = t.id)
-    OR EXISTS (SELECT 1 FROM spotify_playlist_items i JOIN spotify_playlists l
-               ON l.id = i.playlist_id WHERE i.track_id = t.id AND NOT l.is_pool))"""
-
-
-def assign_pools(store: Store) -> None:
-    """Place the Spotify tracks that have no file: the person's own (``pool`` NULL) if
-    saved, played, among their top tracks or in one of their playlists; otherwise a
-    candidate of the pool playlist they are in. A track left in no chosen pool and never
-    decided on is dropped; one with a decision stays, so it never comes back."""
-    rows = store.execute(
-        f"""SELECT t.id, t.pool, {_PERSONAL} AS personal,
-                   (SELECT l.name FROM spotify_playlist_items i
-                    JOIN spotify_playlists l ON l.id = i.playlist_id
-                    WHERE i.track_id = t.id AND l.is_pool ORDER BY l.name LIMIT 1) AS chosen,
-                   EXISTS (SELECT 1 FROM decisions d WHERE d.track_id = t.id) AS decided
-            FROM tracks t
-            WHERE t.spotify_uri IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id)"""
-    ).fetchall()
-    moves: list[tuple[str | None, str, int]] = []
-    drops: list[tuple[int]] = []
-    for row in rows:
-        if row["personal"]:
-            wanted = None
-        elif row["chosen"]:
-            wanted = POOL_PREFIX + row["chosen"]
-        elif (row["pool"] or "").startswith(POOL_PREFIX):
-            if not row["decided"]:
-                drops.append((row["id"],))
-            continue
-        else:
-            continue  # a search result, or a track the person once had: left as it is
-        if wanted != row["pool"]:
-            moves.append((wanted, now(), row["id"]))
-    with store.batch():
-        store.connection.executemany(
-            "UPDATE tracks SET pool = ?, updated_at = ? WHERE id = ?", moves
-        )
-        store.connection.executemany("DELETE FROM tracks WHERE id = ?", drops)
-
-
-def set_pool_playlists(store: Store, playlist_ids: Iterable[str]) -> None:
-    """Make exactly these playlists candidate pools, and move their tracks accordingly."""
-    chosen = list(playlist_ids)
-    with store.batch():
-        store.execute("UPDATE spotify_playlists SET is_pool = 0")
-        store.connection.executemany(
-            "UPDATE spotify_playlists SET is_pool = 1 WHERE id = ?", [(i,) for i in chosen]
-        )
-    assign_pools(store)
-
-
-def playlists(store: Store) -> list[dict]:
-    """The person's playlists as last synced: id, name, owned, total, is_pool, items."""
-    rows = store.execute(
-        """SELECT l.id, l.name, l.owned, l.total, l.is_pool, l.synced_at,
-                  (SELECT count(*) FROM spotify_playlist_items i WHERE i.playlist_id = l.id)
-                  AS items
-           FROM spotify_playlists l ORDER BY l.owned DESC, l.name"""
-    ).fetchall()
-    return [dict(row) for row in rows]
 
 
 def forget_connection(store: Store) -> None:
@@ -456,50 +388,3 @@ def _audio_features(store: Store, client: Client, summary: SyncSummary) -> None:
                 imported += 1
     store.set_setting(AUDIO_FEATURES, json.dumps({"status": "available", "detail": ""}))
     summary.audio_features = f"available; {imported:,} tracks given Spotify's features"
-
-
-def search_around(
-    store: Store,
-    client: Client,
-    artists: Iterable[str],
-    *,
-    max_age_days: float = 30,
-    notify: Notify | None = None,
-) -> dict[str, int]:
-    """Search Spotify for tracks by each of ``artists`` (10 results per query at most, the
-    limit Spotify allows new apps), as candidates in the pool "Spotify search". A query
-    asked within ``max_age_days`` is answered from the store instead."""
-    say = notify or (lambda message: None)
-    counts = {"queries": 0, "cached": 0, "found": 0, "new": 0}
-    summary = SyncSummary()
-    for artist in dict.fromkeys(a for a in artists if a):
-        query = f'artist:"{artist}"'
-        cached = store.execute(
-            "SELECT uris, searched_at FROM spotify_searches WHERE query = ?", (query,)
-        ).fetchone()
-        if cached and _age_days(cached["searched_at"]) < max_age_days:
-            counts["cached"] += 1
-            counts["found"] += len(json.loads(cached["uris"]))
-            continue
-        say(f"Spotify: searching for tracks by {artist}…")
-        answer = client.call(f"searching for {artist}", "search", q=query, limit=10, type="track")
-        tracks = ((answer or {}).get("tracks") or {}).get("items") or []
-        with store.batch():
-            uris = []
-            for track in tracks[:10]:
-                track_id = _store_track(store, track, summary, pool=SEARCH_POOL)
-                if track_id is not None:
-                    uris.append(identity_of(track).uri)
-            store.execute(
-                "INSERT OR REPLACE INTO spotify_searches (query, uris, searched_at) "
-                "VALUES (?, ?, ?)",
-                (query, json.dumps(uris), now()),
-            )
-        counts["queries"] += 1
-        counts["found"] += len(uris)
-    counts["new"] = summary.new_tracks
-    return counts
-
-
-def _age_days(stamp: str) -> float:
-    return (datetime.now(UTC) - _time(stamp)).total_seconds() / 86400

@@ -15,7 +15,7 @@ import streamlit as st
 
 from trace import history, matching
 from trace.errors import TraceError
-from trace.spotify import connect, push, sync
+from trace.spotify import connect, pools, push, sync
 from trace.spotify.client import Client
 from trace.spotify.commands import status_lines
 from trace.store import Store
@@ -112,7 +112,7 @@ def _matching() -> None:
 
 def _pools() -> None:
     with Store() as store:
-        lists = [p for p in sync.playlists(store) if p["owned"]]
+        lists = [p for p in pools.playlists(store) if p["owned"]]
     if not lists:
         return
     names = {p["id"]: f"{p['name']} ({p['items']} tracks)" for p in lists}
@@ -126,7 +126,7 @@ def _pools() -> None:
     )
     if sorted(chosen) != sorted(p["id"] for p in lists if p["is_pool"]):
         with Store() as store:
-            sync.set_pool_playlists(store, chosen)
+            pools.set_pool_playlists(store, chosen)
         st.rerun()
 
 

@@ -110,8 +110,8 @@ def import_csv_form() -> None:
 
 def genre_model(table: pd.DataFrame) -> None:
     """The genre forest's quality, its confusion matrix, and its guesses for untagged
-    tracks (the Library page's Genres tab; imports the analysis only when opened)."""
-    from trace import analysis
+    tracks (the Library page's Genres tab; imports the models only when opened)."""
+    from trace import report
     from trace.genre import MIN_TRACKS, GenreModel, first_genre
     from trace.ui import cached, map_charts
 
@@ -126,7 +126,7 @@ def genre_model(table: pd.DataFrame) -> None:
     st.write(
         "A Random Forest learns your genre tags from the audio features (each track's "
         f"first genre; genres with at least {MIN_TRACKS} tracks). "
-        f"Quality: {analysis.quality(fitted)}."
+        f"Quality: {report.quality(fitted)}."
     )
     if not isinstance(fitted, GenreModel):
         return
