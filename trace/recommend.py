@@ -225,7 +225,7 @@ def rank_candidates(
     frame["_order"] = (1 - weight) * frame["score"].rank(pct=True)
     if weight:
         frame["_order"] += weight * frame["preference"].rank(pct=True)
-    order = frame.sort_values(  # ties go to the older track: the same order however loaded
+    order = frame.sort_values(  # ties: the track stored first, however the frame was loaded
         ["_tier", "_order", "confidence", "id"],
         ascending=[True, False, False, True],
         kind="stable",
