@@ -73,19 +73,20 @@ with st.sidebar:
     energy_range = st.slider("Energy", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-energy")
 
 database, fingerprint = data.library_key()
-if data.counts(database, fingerprint)["candidates"] == 0 and demo_ui.candidates_pending():
-    st.info(
-        "The demo's 120 candidate tracks are being composed and analysed in the background "
-        "(about half a minute after the Library first appears). Open this page again then.",
-        icon=":material/hourglass_top:",
-    )
-    st.stop()
 if data.counts(database, fingerprint)["candidates"] == 0:
-    st.info(
-        "No candidates yet. Candidates are new music TRACE may propose: scan a folder of "
-        "music you do not own yet as a **candidate pool** on the **Sources** page (or run "
-        '`python -m trace scan --pool "new music" ~/Downloads/new`).'
-    )
+    if demo_ui.candidates_pending():
+        st.info(
+            "The demo's 120 candidate tracks are being composed and analysed in the "
+            "background (about half a minute after the Library first appears). Open this "
+            "page again then.",
+            icon=":material/hourglass_top:",
+        )
+    else:
+        st.info(
+            "No candidates yet. Candidates are new music TRACE may propose: scan a folder of "
+            "music you do not own yet as a **candidate pool** on the **Sources** page (or run "
+            '`python -m trace scan --pool "new music" ~/Downloads/new`).'
+        )
     st.stop()
 
 params = cached.mapped(keys)
