@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from trace import config, mood, report
-from trace.order import CURVES, order_tracks
-from trace.params import MOODS
+from trace import config
+from trace.analysis import mood, report
+from trace.analysis.order import CURVES, order_tracks
+from trace.analysis.params import MOODS
 from trace.playlist import ORDER_SETTING, m3u8, saved_order, write_m3u8
 from trace.store import Store
 from trace.ui import cached, charts, data, spotify
@@ -20,7 +20,6 @@ from trace.ui import demo as demo_ui
 DECISIONS = {"Approve": "approved", "Reject": "rejected"}
 EDITOR = "discover-editor"
 UNDECIDED = "—"
-ALL_RANKED = 1000
 
 st.title("Discover")
 cached.show_settings_problem()
@@ -67,10 +66,17 @@ with st.sidebar:
         format_func=lambda m: m.capitalize() if m else "Any mood",
         help="Keep only candidates in that region of the mood plane (Library → Mood).",
     )
-    valence_range = st.slider(
-        "Valence (or its stand-in)", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-valence"
-    )
-    energy_range = st.slider("Energy", 0.0, 1.0, (0.0, 1.0), 0.05, key="mood-energy")
+    for label, name in (("Valence (or its stand-in)", "valence_range"), ("Energy", "energy_range")):
+        cached.setting(
+            st.slider,
+            label,
+            "ranking",
+            name,
+            min_value=0.0,
+            max_value=1.0,
+            step=0.05,
+            convert=tuple,
+        )
 
 database, fingerprint = data.library_key()
 if data.counts(database, fingerprint)["candidates"] == 0:
@@ -89,15 +95,15 @@ if data.counts(database, fingerprint)["candidates"] == 0:
         )
     st.stop()
 
-params = cached.mapped(keys)
-names = cached.names(keys, params)
-fitted = cached.model(keys, params)
+pipe = cached.mapped(keys)
+params = pipe.params
+names = pipe.names()
+fitted = pipe.model()
 if isinstance(fitted, str):
     st.warning(f"Candidates cannot be placed yet: {fitted}.")
     st.stop()
-wide = replace(params, ranking=replace(params.ranking, candidates=ALL_RANKED))
-ranking = cached.ranking(keys, wide)
-pool = cached.candidates(keys.database, keys.features)
+ranking = pipe.ranking()
+pool = pipe.pool()
 
 st.caption(
     f"The Random Forest that places candidates tells your clusters apart with "
@@ -105,7 +111,7 @@ st.caption(
     "balanced)."
 )
 if params.ranking.preference_weight > 0:
-    liking = cached.preference(keys, params)
+    liking = pipe.preference()[0]
     weak = isinstance(liking, str) or liking.r2 < 0.05
     st.caption(
         f"Preference model: {report.quality(liking)}."
@@ -134,22 +140,17 @@ if unplaceable:
         "with no local file, or files not analysed yet) cannot be placed and are not ranked: "
         "import an Exportify CSV of them or analyse pending files on **Sources**."
     )
-proposed = ranking.proposed if ranking is not None else pd.DataFrame()
-if len(proposed):
-    axes = mood.mood_axes(pool.set_index("id").loc[proposed["track_id"]].reset_index())
-    inside = mood.in_ranges(axes, valence_range, energy_range).to_numpy()
-    proposed = proposed[inside].head(params.ranking.candidates).reset_index(drop=True)
-
-if ranking is not None and ranking.recent_clusters:
+proposed = ranking.proposed
+if ranking.recent_clusters:
     focus = ", ".join(names.get(c, str(c)) for c in ranking.recent_clusters)
     st.write(f"Ranked for your recent interests: **{focus}**.")
-elif ranking is not None:
+else:
     st.write("No recent interest stands out (or there is no history yet): ranked by fit.")
 
 if proposed.empty:
     st.info("No candidate fits these settings. Widen the mood ranges or lower the confidence.")
 else:
-    guesses = cached.genre_guesses(keys, params, pool.set_index("id").loc[proposed["track_id"]])
+    guesses = pipe.genre_guesses(pool.set_index("id").loc[proposed["track_id"]])
     editor_frame = pd.DataFrame(
         {
             "Decision": [UNDECIDED] * len(proposed),
@@ -202,7 +203,7 @@ else:
         },
     )
     st.caption("Each decision is saved at once; decided tracks leave this list.")
-if ranking is not None and ranking.left_out:
+if ranking.left_out:
     st.caption(
         "Not proposed: " + "; ".join(f"{n} {why}" for why, n in ranking.left_out.items()) + "."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from trace import interest as rules
+from trace.analysis import interest as rules
 from trace.ui import cached, charts, map_charts
 
 st.title("Recent interest")
@@ -26,11 +26,12 @@ with st.sidebar:
         "much as the latest; twice as long ago, a quarter.",
     )
 
-params = cached.mapped(keys)
-names = cached.names(keys, params)
-found, monthly = cached.interest(keys, params)
+pipe = cached.mapped(keys)
+params = pipe.params
+names = pipe.names()
+found, monthly = pipe.interest()
 
-if found.empty and cached.clusters(keys, params).n_clusters == 0:
+if found.empty and pipe.clustering().n_clusters == 0:
     st.info(
         "With these settings the Taste map has no clusters, so there is nothing to "
         "compare. Lower the smallest cluster size on the **Taste map**."
@@ -44,7 +45,7 @@ if found.empty:
     )
     st.stop()
 
-events = cached.events(keys.database, keys.plays)
+events = pipe.events()
 if not (events["kind"] == "play").any():
     st.info(
         "No plays yet: this page is working from when tracks were added to your library "

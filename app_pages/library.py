@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from trace import mood
-from trace.table import feature_columns
+from trace.analysis import mood
+from trace.analysis.table import feature_columns
 from trace.ui import charts, data, map_charts, widgets
 
 st.title("Library")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from trace.params import FEATURE_SETS, METRICS, SELECTION_METHODS
+from trace.analysis.params import FEATURE_SETS, METRICS, SELECTION_METHODS
 from trace.playlist import m3u8
 from trace.ui import cached, charts, data, map_charts
 
@@ -96,12 +96,11 @@ with st.sidebar:
         format_func={"eom": "Excess of mass (fewer, larger)", "leaf": "Leaf (many, small)"}.get,
     )
 
-params = cached.mapped(keys)
-
-table = cached.library(keys.database, keys.features)
-layout = cached.layout(keys, params)
-clustering = cached.clusters(keys, params)
-names = cached.names(keys, params)
+pipe = cached.mapped(keys)
+table = pipe.library()
+layout = pipe.layout()
+clustering = pipe.clustering()
+names = pipe.names()
 
 columns = st.columns(4)
 columns[0].metric("Tracks on the map", f"{len(table):,}")
@@ -162,7 +161,7 @@ if chosen.any():
     )
 
 st.subheader("Clusters")
-profiles = cached.profiles(keys, params)
+profiles = pipe.profiles()
 persistence = clustering.clusters.set_index("cluster")["persistence"]
 st.dataframe(
     pd.DataFrame(
@@ -222,7 +221,7 @@ if profiles:
     )
 
 st.subheader("Which cluster settings fit best")
-grid = cached.sweep_grid(keys, params)
+grid = pipe.sweep()
 best = grid[grid["suggested"]]
 if len(best):
     row = best.iloc[0]
@@ -232,5 +231,5 @@ if len(best):
         f"{row['noise_share']:.0%} in none, DBCV {row['dbcv']:.2f} (the highest DBCV with "
         "at least 2 clusters and at most 40 % in none)."
     )
-st.vega_lite_chart(cached.sweep_spec(keys, params), width="stretch")
+st.vega_lite_chart(cached.sweep_spec(pipe), width="stretch")
 st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")

@@ -51,25 +51,25 @@ def in_process(n: int) -> dict[str, float]:
 
     import umap
 
-    from trace import analysis
-    from trace.cluster import cluster_space
-    from trace.embed import scale
-    from trace.params import ClusterParams, EmbedParams, FeatureParams
+    from trace.analysis import pipeline
+    from trace.analysis.cluster import cluster_space
+    from trace.analysis.embed import scale
+    from trace.analysis.params import ClusterParams, EmbedParams, FeatureParams
 
     table = synthetic_table(n)
-    analysis.warm_up()
+    pipeline.warm_up()
     scaled = scale(table, FeatureParams())
     # Warm umap-learn's own path too, above 4,096 points where NN-descent takes over.
     umap.UMAP(random_state=42).fit_transform(scaled.values[:5000])
     _, default_s = _timed(lambda: umap.UMAP(random_state=42).fit_transform(scaled.values))
 
     params = EmbedParams()
-    _, knn_s = _timed(lambda: analysis.knn_for(scaled.values, params))
-    space, space_s = _timed(lambda: analysis.cluster_space_of(scaled, params))
-    _, layout_s = _timed(lambda: analysis.layout_of(scaled, params))
-    _, relayout_s = _timed(lambda: analysis.layout_of(scaled, replace(params, layout_min_dist=0.3)))
+    _, knn_s = _timed(lambda: pipeline.knn_for(scaled.values, params))
+    space, space_s = _timed(lambda: pipeline.cluster_space_of(scaled, params))
+    _, layout_s = _timed(lambda: pipeline.layout_of(scaled, params))
+    _, relayout_s = _timed(lambda: pipeline.layout_of(scaled, replace(params, layout_min_dist=0.3)))
     _, respace_s = _timed(
-        lambda: analysis.cluster_space_of(scaled, replace(params, n_components=8))
+        lambda: pipeline.cluster_space_of(scaled, replace(params, n_components=8))
     )
     first, _ = _timed(lambda: cluster_space(space, ClusterParams()))
     _, recluster_s = _timed(
@@ -91,15 +91,16 @@ def in_process(n: int) -> dict[str, float]:
 def fresh_process(n: int) -> dict[str, float]:
     """A new process (a restarted server): import, scale, k-NN, UMAP, HDBSCAN."""
     started = time.perf_counter()
-    from trace import analysis, config
-    from trace.cluster import cluster_space
-    from trace.embed import scale
-    from trace.params import ClusterParams, EmbedParams, FeatureParams
+    from trace import config
+    from trace.analysis import pipeline
+    from trace.analysis.cluster import cluster_space
+    from trace.analysis.embed import scale
+    from trace.analysis.params import ClusterParams, EmbedParams, FeatureParams
 
     config.prepare_process()
     table = synthetic_table(n)
     scaled = scale(table, FeatureParams())
-    space = analysis.cluster_space_of(scaled, EmbedParams())
+    space = pipeline.cluster_space_of(scaled, EmbedParams())
     clustering = cluster_space(space, ClusterParams())
     return {"first_clustering_s": time.perf_counter() - started, "clusters": clustering.n_clusters}
 
@@ -109,16 +110,16 @@ def memory(n: int) -> dict[str, float]:
     HDBSCAN with its validity index, and the forest."""
     import resource
 
-    from trace import analysis
-    from trace.classify import fit_cluster_model
-    from trace.cluster import cluster_space
-    from trace.embed import scale
-    from trace.params import ClusterParams, EmbedParams, FeatureParams
+    from trace.analysis import pipeline
+    from trace.analysis.classify import fit_cluster_model
+    from trace.analysis.cluster import cluster_space
+    from trace.analysis.embed import scale
+    from trace.analysis.params import ClusterParams, EmbedParams, FeatureParams
 
     started = time.perf_counter()
     scaled = scale(synthetic_table(n), FeatureParams())
-    space = analysis.cluster_space_of(scaled, EmbedParams())
-    analysis.layout_of(scaled, EmbedParams())
+    space = pipeline.cluster_space_of(scaled, EmbedParams())
+    pipeline.layout_of(scaled, EmbedParams())
     clustering = cluster_space(space, ClusterParams(min_cluster_size=50))
     fit_cluster_model(scaled.values, clustering.labels, scaled.columns)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -37,8 +37,8 @@ def fill(home: Path, n: int) -> None:
     """``n`` library tracks with tags, a file row each, and features."""
     from analysis import synthetic_table
 
+    from trace.audio.windows import Windows, extractor_id
     from trace.store import Store, now
-    from trace.windows import Windows, extractor_id
 
     table = synthetic_table(n)
     rng = np.random.default_rng(1)

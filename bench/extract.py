@@ -24,13 +24,13 @@ import numpy as np
 from audiofiles import write_samples
 from threadpoolctl import threadpool_limits
 
-from trace import synth
-from trace.decode import decode_windows
-from trace.extract import extract_library
-from trace.features import extract_file
-from trace.scan import scan_library
+from trace.audio import synth
+from trace.audio.decode import decode_windows
+from trace.audio.extract import extract_library
+from trace.audio.features import extract_file
+from trace.audio.windows import Windows
+from trace.library.scan import scan_library
 from trace.store import Store
-from trace.windows import Windows
 
 FORMATS = ("mp3", "flac", "ogg")
 SR = 44100

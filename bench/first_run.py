@@ -54,8 +54,8 @@ def _until_library(page, started: float, seen: list[str]) -> float:
 
 def wait_for_candidates(home: Path, timeout: float = 180.0) -> float:
     """Seconds until the background job has composed and analysed the candidates."""
+    from trace.audio.windows import Windows, extractor_id
     from trace.store import Store
-    from trace.windows import Windows, extractor_id
 
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:

@@ -7,7 +7,7 @@ that window are the "future discoveries": they are taken out of the library and 
 among the demo's 120 candidates. Everything before the cutoff — the smaller library,
 its plays and additions — is analysed as TRACE would, and each method ranks the pool:
 
-- **TRACE**: the ranking of :mod:`trace.recommend` (recent-interest clusters weighted by
+- **TRACE**: the ranking of :mod:`trace.analysis.recommend` (recent-interest clusters weighted by
   lift, default caps);
 - **random**: the expected result of a random order (mean of 200 shuffles);
 - **original rule**: the clusters of the 30 most recently added tracks, the most
@@ -38,11 +38,11 @@ RECENT = 30
 def load(home: Path):
     os.environ["TRACE_HOME"] = str(home)
     from trace import demo
+    from trace.analysis.interest import listening_events
+    from trace.analysis.table import feature_table
+    from trace.audio.windows import Windows, extractor_id
     from trace.demo.build import install_demo
-    from trace.interest import listening_events
     from trace.store import Store
-    from trace.table import feature_table
-    from trace.windows import Windows, extractor_id
 
     with Store() as store:
         if demo.needs_demo(store) or not demo.is_active(store):
@@ -57,15 +57,15 @@ def load(home: Path):
 
 
 def evaluate(library, pool, events, weeks: int) -> pd.DataFrame:
-    from trace import analysis
-    from trace.classify import fit_cluster_model
-    from trace.cluster import cluster_space
-    from trace.embed import scale
-    from trace.interest import recent_interest
-    from trace.params import RankingParams
-    from trace.recommend import rank_candidates
+    from trace.analysis import pipeline
+    from trace.analysis.classify import fit_cluster_model
+    from trace.analysis.cluster import cluster_space
+    from trace.analysis.embed import scale
+    from trace.analysis.interest import recent_interest
+    from trace.analysis.params import RankingParams
+    from trace.analysis.recommend import rank_candidates
 
-    params = analysis.AnalysisParams()
+    params = pipeline.AnalysisParams()
     cutoff = events["at"].max() - pd.Timedelta(weeks=weeks)
     held_out = library[library["added_at"] > cutoff]
     before = library[library["added_at"] <= cutoff].reset_index(drop=True)
@@ -78,7 +78,7 @@ def evaluate(library, pool, events, weeks: int) -> pd.DataFrame:
     )
 
     scaled = scale(before, params.features)
-    space = analysis.cluster_space_of(scaled, params.embed)
+    space = pipeline.cluster_space_of(scaled, params.embed)
     labels = cluster_space(space, params.cluster).labels
     model = fit_cluster_model(scaled.values, labels, scaled.columns)
     values = scaled.apply(candidates)

@@ -17,7 +17,7 @@ from pathlib import Path
 import common
 from audiofiles import make_track, tag_id3, tag_vorbis
 
-from trace.scan import scan_library
+from trace.library.scan import scan_library
 from trace.store import Store
 
 FORMATS = ("mp3", "flac", "ogg")

@@ -22,7 +22,8 @@ import common
 import numpy as np
 import pandas as pd
 
-from trace import genre, history, matching, order, preference
+from trace.analysis import genre, order, preference
+from trace.sources import history, matching
 from trace.store import Store
 
 

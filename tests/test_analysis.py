@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from trace import analysis, cli
-from trace.analysis import AnalysisParams, load_params, save_params
+from trace import cli
+from trace.analysis import pipeline
+from trace.analysis.params import EmbedParams
+from trace.analysis.pipeline import AnalysisParams, load_params, save_params
 from trace.demo.build import plans
-from trace.params import EmbedParams
 from trace.store import Store
 
 
@@ -21,7 +22,7 @@ def demo_analysis(demo_home):
         patch.setenv("TRACE_HOME", str(demo_home[0]))
         with Store() as store:
             library, pool = plans(store)
-            return analysis.analyse(store), library, pool
+            return pipeline.analyse(store), library, pool
 
 
 def style_of(plans_: list) -> dict[str, str]:
@@ -74,30 +75,30 @@ def test_settings_round_trip_and_bad_saved_ones_fall_back_with_a_reason(store):
     params = AnalysisParams(embed=EmbedParams(n_neighbors=20, layout_min_dist=0.3))
     save_params(store, params)
     assert load_params(store) == (params, None)
-    store.set_setting(analysis.PARAMS_SETTING, '{"embed": {"n_neighbours": 5}}')
+    store.set_setting(pipeline.PARAMS_SETTING, '{"embed": {"n_neighbours": 5}}')
     loaded, problem = load_params(store)
     assert loaded == AnalysisParams() and "n_neighbours" in problem
-    assert store.get_setting(analysis.PARAMS_SETTING) == '{"embed": {"n_neighbours": 5}}'
+    assert store.get_setting(pipeline.PARAMS_SETTING) == '{"embed": {"n_neighbours": 5}}'
 
 
 def test_the_knn_graph_is_reused_when_only_the_layout_changes(monkeypatch):
-    from trace import embed
-    from trace.embed import scale
-    from trace.params import FeatureParams
+    from trace.analysis import embed
+    from trace.analysis.embed import scale
+    from trace.analysis.params import FeatureParams
 
     calls = []
     original = embed.knn_graph
-    monkeypatch.setattr(analysis, "knn_graph", lambda *a, **k: calls.append(k) or original(*a, **k))
+    monkeypatch.setattr(pipeline, "knn_graph", lambda *a, **k: calls.append(k) or original(*a, **k))
     rng = np.random.default_rng(1)
     import pandas as pd
 
     table = pd.DataFrame(rng.normal(size=(120, 6)), columns=[f"f_mfcc_0{i}_mean" for i in range(6)])
     scaled = scale(table, FeatureParams())
-    analysis.layout_of(scaled, EmbedParams(layout_min_dist=0.1, n_epochs=20))
-    analysis.layout_of(scaled, EmbedParams(layout_min_dist=0.5, n_epochs=20))
-    analysis.cluster_space_of(scaled, EmbedParams(n_components=3, n_epochs=20))
+    pipeline.layout_of(scaled, EmbedParams(layout_min_dist=0.1, n_epochs=20))
+    pipeline.layout_of(scaled, EmbedParams(layout_min_dist=0.5, n_epochs=20))
+    pipeline.cluster_space_of(scaled, EmbedParams(n_components=3, n_epochs=20))
     assert len(calls) == 1
-    analysis.layout_of(scaled, EmbedParams(n_neighbors=8, n_epochs=20))
+    pipeline.layout_of(scaled, EmbedParams(n_neighbors=8, n_epochs=20))
     assert len(calls) == 2
 
 

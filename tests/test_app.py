@@ -11,8 +11,9 @@ import pytest
 from audiofiles import make_track
 from streamlit.testing.v1 import AppTest
 
-from trace import analysis, demo
-from trace.scan import scan_library
+from trace import cli, demo, weekly
+from trace.analysis import pipeline
+from trace.library.scan import scan_library
 from trace.store import Store
 from trace.ui import demo as demo_ui
 from trace.ui import jobs
@@ -144,7 +145,7 @@ def test_the_taste_map_reclusters_when_a_slider_moves(demo_copy):
     assert not app.exception
     assert int(app.metric[1].value) < 5  # only a few clusters that large
     with Store() as store:  # the setting is saved for the batch job
-        saved = json.loads(store.get_setting(analysis.PARAMS_SETTING))
+        saved = json.loads(store.get_setting(pipeline.PARAMS_SETTING))
     assert saved["cluster"]["min_cluster_size"] == 60
 
     app.switch_page("app_pages/library.py").run()
@@ -183,7 +184,7 @@ def test_discover_lists_ranked_candidates_with_reasons(demo_copy):
     assert set(frame["Decision"]) == {"—"}
     assert len(frame) >= 5
     assert frame["Why"].str.contains("Sounds like").all()
-    app.slider(key="mood-energy").set_value((0.95, 1.0)).run()
+    app.slider(key="setting.ranking.energy_range").set_value((0.95, 1.0)).run()
     assert any("No candidate fits" in i.value for i in app.info)
 
 
@@ -210,3 +211,24 @@ def test_discover_blends_preference_filters_by_mood_and_orders_the_playlist(demo
     with Store() as store:
         saved = json.loads(store.get_setting("analysis.params"))["ranking"]
     assert saved["mood"] == "energetic" and saved["preference_weight"] == 0.5
+
+
+def test_discover_the_weekly_job_and_analyse_give_one_list(demo_copy, tmp_path):
+    """Every setting that shapes Discover's list is saved, and the command line and the
+    weekly job rank with the same stages."""
+    app = on_demo("app_pages/discover.py")
+    app.slider(key="setting.ranking.candidates").set_value(12).run()
+    app.slider(key="setting.ranking.energy_range").set_value((0.3, 1.0)).run()
+    app.slider(key="setting.ranking.preference_weight").set_value(0.4).run()
+    assert not app.exception, app.exception
+    shown = app.dataframe[0].value
+    discover = list(zip(shown["Artist"], shown["Title"], strict=True))
+    assert 5 <= len(discover) <= 12
+
+    assert cli.main(["analyse", "--json", str(tmp_path / "a.json")]) == 0
+    analysed = json.loads((tmp_path / "a.json").read_text())["candidates"]
+    with Store() as store:
+        picks = weekly.run_weekly(store, dry_run=True).picks
+
+    assert [(c["artist"], c["title"]) for c in analysed] == discover
+    assert [(p["artist"], p["title"]) for p in picks] == discover

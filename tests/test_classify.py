@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from trace.classify import fit_cluster_model, place_candidates
+from trace.analysis.classify import fit_cluster_model, place_candidates
 from trace.errors import ParameterError
 
 COLUMNS = [f"x{i}" for i in range(6)]

@@ -8,11 +8,11 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from trace.cluster import cluster_space, sweep
-from trace.embed import knn_graph, scale, select_columns, umap_embed
+from trace.analysis.cluster import cluster_space, sweep
+from trace.analysis.embed import knn_graph, scale, select_columns, umap_embed
+from trace.analysis.params import ClusterParams, EmbedParams, FeatureParams
+from trace.analysis.profiles import cluster_name, profile_clusters
 from trace.errors import ParameterError
-from trace.params import ClusterParams, EmbedParams, FeatureParams
-from trace.profiles import cluster_name, profile_clusters
 
 RNG = np.random.default_rng(0)
 

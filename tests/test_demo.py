@@ -10,13 +10,13 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import cross_val_score
 
 from trace import demo
+from trace.analysis.table import feature_table
+from trace.audio.windows import Windows, extractor_id
 from trace.demo.build import install_demo, plans
 from trace.demo.catalogue import MONTHS, library_plan
 from trace.demo.render import render_plan
-from trace.scan import scan_library
+from trace.library.scan import scan_library
 from trace.store import Store
-from trace.table import feature_table
-from trace.windows import Windows, extractor_id
 
 
 def test_the_demo_scans_and_analyses_cleanly(demo_home, demo_store):

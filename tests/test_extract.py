@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 from audiofiles import make_track, write_samples
 
-from trace import extract as extract_module
-from trace import synth
-from trace import windows as windows_module
-from trace.csv_import import import_feature_csv, spotify_uri
+from trace.analysis.table import export_csv, feature_table
+from trace.audio import extract as extract_module
+from trace.audio import synth
+from trace.audio import windows as windows_module
+from trace.audio.extract import extract_library, pending_jobs
+from trace.audio.windows import Windows, extractor_id
 from trace.errors import SourceError
-from trace.extract import extract_library, pending_jobs
-from trace.scan import scan_library
-from trace.table import export_csv, feature_table
-from trace.windows import Windows, extractor_id
+from trace.library.scan import scan_library
+from trace.sources.csv_import import import_feature_csv, spotify_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = Windows(count=2, seconds=5, whole_below=12)

@@ -7,11 +7,11 @@ import pytest
 import soundfile as sf
 from audiofiles import write_audio, write_samples
 
-from trace import synth
-from trace.decode import Decoded, DecodeFailure, decode_windows
-from trace.features import analyse, extract_file
-from trace.params import SPOTIFY_FEATURES
-from trace.windows import Windows
+from trace.analysis.params import SPOTIFY_FEATURES
+from trace.audio import synth
+from trace.audio.decode import Decoded, DecodeFailure, decode_windows
+from trace.audio.features import analyse, extract_file
+from trace.audio.windows import Windows
 
 RNG = np.random.default_rng(20261122)
 SR = synth.SR

@@ -7,8 +7,10 @@ import zipfile
 
 import pytest
 
-from trace import cli, history, interest
+from trace import cli
+from trace.analysis import interest
 from trace.errors import SourceError
+from trace.sources import history
 
 
 def extended(ts, ms, title="Blue Hour", artist="Nina Ray", uri="1" * 22, **extra):

@@ -6,8 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trace.analysis.interest import (
+    InterestParams,
+    listening_events,
+    monthly_timeline,
+    recent_interest,
+)
 from trace.errors import ParameterError
-from trace.interest import InterestParams, listening_events, monthly_timeline, recent_interest
 
 RNG = np.random.default_rng(1)
 START = pd.Timestamp("2025-01-01", tz="UTC")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trace.classify import fit_cluster_model
-from trace.params import RankingParams
-from trace.recommend import already_known, rank_candidates
+from trace.analysis.classify import fit_cluster_model
+from trace.analysis.params import RankingParams
+from trace.analysis.recommend import already_known, rank_candidates
 
 CENTRES = {0: (100.0, 0.0), 1: (160.0, 10.0), 2: (70.0, -10.0)}
 """Cluster → (tempo, brightness offset): three well-apart groups."""

@@ -9,7 +9,7 @@ import pytest
 from audiofiles import make_track, write_audio
 from mutagen.id3 import APIC, ID3, TIT2
 
-from trace.scan import scan_library
+from trace.library.scan import scan_library
 
 
 def reasons(store) -> dict[str, str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from audiofiles import make_track, tag_vorbis
 
-from trace import scan as scan_module
 from trace.errors import ParameterError
-from trace.scan import scan_library
+from trace.library import scan as scan_module
+from trace.library.scan import scan_library
 from trace.store import now
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ def test_killed_process_loses_nothing_committed(music, home):
         make_track(music / f"{i}.flac", {"title": str(i)})
     script = (
         "import os, sys\n"
-        "from trace.scan import scan_library\n"
+        "from trace.library.scan import scan_library\n"
         "from trace.store import Store\n"
         "def die(done, total, message):\n"
         "    if done >= 2 and 'Read' in message: os._exit(9)\n"

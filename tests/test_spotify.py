@@ -14,9 +14,9 @@ from audiofiles import make_track
 from fake_spotify import CLIENT_ID, CLIENT_SECRET, CODE, running, track
 
 from trace import cli
-from trace.scan import scan_library
-from trace.spotify import connect, pools, push, search, sync
-from trace.spotify.client import Client
+from trace.library.scan import scan_library
+from trace.sources.spotify import connect, pools, push, search, sync
+from trace.sources.spotify.client import Client
 from trace.store import Store
 
 
@@ -411,7 +411,7 @@ def test_a_refused_connection_is_explained(fake):
 
 
 def test_numbers_in_a_name_must_agree():
-    from trace.matching import pair_up
+    from trace.sources.matching import pair_up
 
     def side(rows, start):
         return pd.DataFrame(

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trace import genre, order, preference
+from trace.analysis import genre, order, preference
+from trace.analysis.params import RankingParams
 from trace.errors import ParameterError
-from trace.params import RankingParams
 from trace.store import Store
 
 

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.id3 import ID3, TIT2, TPE1
 
-from trace.probe import names_from_path
-from trace.scan import scan_library
-from trace.text import clean_text, parse_number_pair, year_of
+from trace.library.probe import names_from_path
+from trace.library.scan import scan_library
+from trace.library.text import clean_text, parse_number_pair, year_of
 
 FULL_TAGS = {
     "title": "Night Drive",

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 from fake_spotify import CLIENT_ID, running, track
 
 from trace import cli
-from trace.spotify import connect
+from trace.sources.spotify import connect
 from trace.store import Store
 
 

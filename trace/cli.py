@@ -17,12 +17,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from trace import config
-from trace.csv_import import import_feature_csv
+from trace.analysis.table import export_csv
+from trace.audio.windows import Windows, extractor_id
 from trace.errors import TraceError
-from trace.scan import Progress, scan_library
+from trace.library.scan import Progress, scan_library
+from trace.sources.csv_import import import_feature_csv
 from trace.store import Store
-from trace.table import export_csv
-from trace.windows import Windows, extractor_id
 
 
 class TerminalProgress:
@@ -101,7 +101,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _extract(store: Store, args: argparse.Namespace) -> int:
-    from trace.extract import extract_library  # librosa loads only for commands that analyse
+    from trace.audio.extract import extract_library  # librosa loads only for commands that analyse
 
     summary = _with_progress(
         args,
@@ -130,7 +130,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from trace import history, matching
+    from trace.sources import history, matching
 
     histories = [p for p in args.paths if p.suffix.lower() != ".csv"]
     with Store() as store:
@@ -191,19 +191,29 @@ def _given_params(args: argparse.Namespace, saved):  # -> AnalysisParams
     return replace(saved, **parts)
 
 
+def _interest_artists(store: Store) -> list[str]:
+    """The top artists of the store's recent interests: whom Spotify search goes around."""
+    from trace.analysis import pipeline  # the map and its models: only when needed
+
+    return pipeline.interest_artists(pipeline.analyse(store))
+
+
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from trace import analysis, report  # umap, hdbscan, scikit-learn load only when asked for
+    from trace.analysis import (  # umap, hdbscan, scikit-learn load only when asked for
+        pipeline,
+        report,
+    )
 
     with Store() as store:
-        saved, problem = analysis.load_params(store)
+        saved, problem = pipeline.load_params(store)
         if problem:
             print(f"trace: {problem}", file=sys.stderr)
         params = _given_params(args, saved)
         result = _with_progress(
-            args, "step", lambda bar: analysis.analyse(store, params, progress=bar)
+            args, "step", lambda bar: pipeline.analyse(store, params, progress=bar)
         )
         if args.save:
-            analysis.save_params(store, params)
+            pipeline.save_params(store, params)
     if args.json:
         text = json.dumps(report.to_json(result), indent=2, ensure_ascii=False)
         if args.json == "-":
@@ -238,7 +248,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     from trace.weekly import run_weekly
 
     def extract(store: Store) -> str:
-        from trace.extract import extract_library
+        from trace.audio.extract import extract_library
 
         summary = _with_progress(
             args,
@@ -366,9 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_extraction_options(weekly)
     weekly.set_defaults(run=cmd_weekly)
 
-    from trace.spotify.commands import add_parser as add_spotify
+    from trace.sources.spotify.commands import add_parser as add_spotify
 
-    add_spotify(commands)
+    add_spotify(commands, interest_artists=_interest_artists)
 
     for sub in (scan, extract, importer):
         sub.add_argument(

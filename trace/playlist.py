@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from trace.order import order_tracks
+from trace.analysis.order import order_tracks
+from trace.analysis.table import feature_table
 from trace.store import Store
-from trace.table import feature_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def approved_tracks(
     store: Store, *, extractor: str, by: str = "", curve: str = "rising"
 ) -> tuple[pd.DataFrame, int]:
     """The approved tracks (with their features), oldest approval first — or along the
-    ``by`` feature's ``curve`` with no artist twice in a row (:mod:`trace.order`); and
+    ``by`` feature's ``curve`` with no artist twice in a row (:mod:`trace.analysis.order`); and
     how many same-artist neighbours could not be avoided."""
     decided = store.decisions()
     approved = decided[decided["decision"] == "approved"].iloc[::-1]["track_id"].astype(int)

@@ -24,6 +24,9 @@ import pandas as pd
 from trace import config
 from trace.errors import StoreError
 
+MIN_PLAY_MS = 30_000
+"""A play shorter than this is a skip: stored, never counted as listening."""
+
 SCHEMA_V1 = """
 CREATE TABLE tracks (
     id INTEGER PRIMARY KEY,

@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from trace import config
+from trace.audio.windows import Windows, extractor_id
 from trace.errors import TraceError
+from trace.library.scan import scan_library
 from trace.playlist import approved_tracks, saved_order, write_m3u8
-from trace.scan import scan_library
 from trace.store import Store, now
-from trace.windows import Windows, extractor_id
 
 PLAYLIST_NAME = "TRACE Discover"
 Say = Callable[[str], None]
@@ -77,7 +77,7 @@ def run_weekly(
 ) -> WeeklySummary:
     """Run the job; see the module docstring. ``extract`` runs the feature extraction
     (the command line passes one with a progress bar)."""
-    from trace import analysis
+    from trace.analysis import pipeline
 
     tell = say or (lambda message: None)
     summary = WeeklySummary(week=week_of(today or datetime.now(UTC)))
@@ -88,11 +88,11 @@ def run_weekly(
             tell("Extracting the features of new files…")
             summary.lines.append(extract(store))
     tell("Analysing with the saved settings…")
-    params, problem = analysis.load_params(store)
+    params, problem = pipeline.load_params(store)
     if problem:
         summary.problems.append(problem)
     try:
-        result = analysis.analyse(store, params)
+        result = pipeline.analyse(store, params)
     except TraceError as error:
         summary.problems.append(f"no analysis this week: {error}")
         return summary
@@ -162,8 +162,8 @@ def _rescan(store: Store, summary: WeeklySummary, tell: Say) -> None:
 
 
 def _sync(store: Store, summary: WeeklySummary, tell: Say) -> None:
-    from trace.spotify import connect, sync
-    from trace.spotify.client import Client
+    from trace.sources.spotify import connect, sync
+    from trace.sources.spotify.client import Client
 
     try:
         settings = connect.load_config()
@@ -196,8 +196,8 @@ def _write_playlists(store: Store, summary: WeeklySummary, tell: Say) -> None:
         )
         + (f"; {repeats} same-artist neighbours could not be avoided" if repeats else "")
     )
-    from trace.spotify import connect, push
-    from trace.spotify.client import Client
+    from trace.sources.spotify import connect, push
+    from trace.sources.spotify.client import Client
 
     try:
         settings = connect.load_config()

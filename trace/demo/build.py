@@ -11,6 +11,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from trace.audio.extract import ExtractSummary, extract_library
+from trace.audio.workers import worker_pool
 from trace.demo import ACTIVE_SETTING, ANCHOR_SETTING, POOL_NAME, SEED, demo_folder
 from trace.demo.catalogue import (
     TrackPlan,
@@ -20,10 +22,8 @@ from trace.demo.catalogue import (
     pool_plan,
 )
 from trace.demo.render import render_plan
-from trace.extract import ExtractSummary, extract_library
-from trace.scan import Progress, scan_library
+from trace.library.scan import Progress, scan_library
 from trace.store import Store
-from trace.workers import worker_pool
 
 PARTS = ("library", "candidates", "all")
 
@@ -106,8 +106,10 @@ def _render(plans_: list[TrackPlan], workers: int | None, report: Progress) -> i
         return 0
     workers = max(1, min(workers or os.cpu_count() or 1, total))
     report(0, total, f"Composing {total} demo tracks…")
-    # The pool preloads trace.warm so the analysis that follows starts warm.
-    workers_or_none = worker_pool(workers, preload=["trace.warm"]) if workers > 1 else nullcontext()
+    # The pool preloads trace.audio.warm so the analysis that follows starts warm.
+    workers_or_none = (
+        worker_pool(workers, preload=["trace.audio.warm"]) if workers > 1 else nullcontext()
+    )
     with workers_or_none as pool:
         results = (
             map(render_plan, todo)

@@ -12,8 +12,8 @@ import soxr
 
 from trace.demo.catalogue import TrackPlan, style_of
 from trace.demo.styles import SR, STYLES, render
-from trace.tag_families import Tags
-from trace.tagging import write_tags
+from trace.library.tag_families import Tags
+from trace.library.tagging import write_tags
 
 _SUBTYPES = {"flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
 VORBIS_LEVEL = 0.2

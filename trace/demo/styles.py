@@ -1,4 +1,4 @@
-"""The demo's musical styles, each a recipe over :mod:`trace.synth`.
+"""The demo's musical styles, each a recipe over :mod:`trace.audio.synth`.
 
 Six styles make the library and a seventh, absent from it, appears only among the
 candidates. Inside a style, tempo, key, mode, brightness and level vary from track to
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trace import synth
+from trace.audio import synth
 
 SR = synth.SR
 

@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from trace import config
+from trace.analysis.table import feature_table
+from trace.audio.windows import Windows, extractor_id
 from trace.store import Store
-from trace.table import feature_table
-from trace.windows import Windows, extractor_id
 
 
 def library_key() -> tuple[str, str]:

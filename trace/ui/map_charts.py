@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from trace.mood import REGIONS
+from trace.analysis.mood import REGIONS
 from trace.ui.charts import ACCENT, RECENT, feature_label
 
 NOISE = "#8a8f98"

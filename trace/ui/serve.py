@@ -26,7 +26,7 @@ def _preload() -> None:
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
-    import trace.table
+    import trace.analysis.table
     import trace.ui.charts
     import trace.ui.data  # noqa: F401
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from trace import history, matching
 from trace.errors import TraceError
-from trace.spotify import connect, pools, push, sync
-from trace.spotify.client import Client
-from trace.spotify.commands import status_lines
+from trace.sources import history, matching
+from trace.sources.spotify import connect, pools, push, sync
+from trace.sources.spotify.client import Client
+from trace.sources.spotify.commands import status_lines
 from trace.store import Store
 from trace.ui.charts import plural
 

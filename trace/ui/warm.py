@@ -13,10 +13,10 @@ that long so the two do not share the CPU."""
 
 
 def _warm() -> None:
-    from trace import analysis
+    from trace.analysis import pipeline
 
     time.sleep(BROWSER_DRAWS_S)
-    analysis.warm_up()
+    pipeline.warm_up()
 
 
 @st.cache_resource(show_spinner=False)

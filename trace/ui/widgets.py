@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from trace.csv_import import import_feature_csv
 from trace.errors import ParameterError, TraceError
-from trace.scan import scan_library
+from trace.library.scan import scan_library
+from trace.sources.csv_import import import_feature_csv
 from trace.store import Store
 from trace.ui.charts import plural
 from trace.ui.jobs import run_job
@@ -111,15 +111,14 @@ def import_csv_form() -> None:
 def genre_model(table: pd.DataFrame) -> None:
     """The genre forest's quality, its confusion matrix, and its guesses for untagged
     tracks (the Library page's Genres tab; imports the models only when opened)."""
-    from trace import report
-    from trace.genre import MIN_TRACKS, GenreModel, first_genre
+    from trace.analysis import report
+    from trace.analysis.genre import MIN_TRACKS, GenreModel, first_genre
     from trace.ui import cached, map_charts
 
-    keys = cached.keys()
-    params = cached.params()
+    pipe = cached.stages(cached.keys())
     with_features = table[table["feature_source"] != "none"].reset_index(drop=True)
     try:
-        fitted = cached.genre(keys, params)
+        fitted = pipe.genre()
     except ParameterError as error:
         st.info(f"Not enough to learn genres yet: {error}.")
         return
@@ -135,7 +134,7 @@ def genre_model(table: pd.DataFrame) -> None:
     if untagged.empty:
         st.caption("Every track with features has a genre tag: nothing to guess.")
         return
-    guesses = cached.genre_guesses(keys, params, untagged)
+    guesses = pipe.genre_guesses(untagged)
     st.write(f"Guesses for the {plural(len(untagged), 'track')} without a genre tag:")
     st.dataframe(
         pd.DataFrame(

@@ -1,0 +1,125 @@
+"""Placing candidates in the person's clusters with a Random Forest.
+
+The forest learns cluster labels from the clustered (non-noise) library tracks, on the
+same scaled features the clusters came from; candidates go through that same fitted
+imputation and scaling (:meth:`trace.analysis.embed.Scaled.apply`). Its quality is shown as
+cross-validated accuracy and balanced accuracy, a confusion matrix and permutation
+importances. A candidate farther from its nearest library track than 95 % of library
+tracks are from theirs is flagged "unlike anything in your library" and gets no cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.neighbors import NearestNeighbors
+
+from trace.errors import ParameterError
+
+UNLIKE_QUANTILE = 0.95
+TREES = 200
+IMPORTANCE_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class ClusterModel:
+    """A fitted forest with its quality figures and the library's neighbour distances."""
+
+    forest: RandomForestClassifier
+    accuracy: float
+    balanced_accuracy: float
+    confusion: pd.DataFrame
+    library_index: NearestNeighbors
+    unlike_distance: float
+    columns: list[str]
+    x: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    seed: int = 42
+    _importances: list[pd.Series] = field(default_factory=list, repr=False)
+
+    @property
+    def importances(self) -> pd.Series:
+        """Mean drop in accuracy when each feature is shuffled, largest first.
+
+        Computed when first asked for (it costs one prediction per feature and repeat),
+        on at most :data:`IMPORTANCE_ROWS` tracks."""
+        if not self._importances:
+            rows = np.random.default_rng(self.seed).permutation(len(self.y))[:IMPORTANCE_ROWS]
+            shuffled = permutation_importance(
+                self.forest,
+                self.x[rows],
+                self.y[rows],
+                n_repeats=3,
+                random_state=self.seed,
+                n_jobs=1,
+            )
+            self._importances.append(
+                pd.Series(shuffled.importances_mean, index=self.columns).sort_values(
+                    ascending=False
+                )
+            )
+        return self._importances[0]
+
+
+def fit_cluster_model(
+    values: np.ndarray, labels: np.ndarray, columns: list[str], *, seed: int = 42
+) -> ClusterModel:
+    """Train on the clustered rows of ``values`` (scaled library features)."""
+    clustered = labels >= 0
+    x, y = values[clustered], labels[clustered]
+    counts = np.bincount(y) if len(y) else np.array([])
+    if len(set(y)) < 2 or counts[counts > 0].min() < 2:
+        raise ParameterError(
+            "placing candidates needs at least 2 clusters of at least 2 tracks each; "
+            "lower min_cluster_size on the Taste map"
+        )
+    forest = RandomForestClassifier(
+        n_estimators=TREES, class_weight="balanced", random_state=seed, n_jobs=-1
+    )
+    folds = StratifiedKFold(
+        n_splits=min(5, int(counts[counts > 0].min())), shuffle=True, random_state=seed
+    )
+    predicted = cross_val_predict(forest, x, y, cv=folds)
+    classes = np.unique(y)
+    matrix = confusion_matrix(y, predicted, labels=classes)
+    recalls = np.diag(matrix) / matrix.sum(axis=1)
+    forest.fit(x, y)
+    index = NearestNeighbors(n_neighbors=2).fit(values)
+    own_distances = index.kneighbors(values)[0][:, 1]  # [:, 0] is the track itself
+    return ClusterModel(
+        forest=forest,
+        accuracy=float((predicted == y).mean()),
+        balanced_accuracy=float(recalls.mean()),
+        confusion=pd.DataFrame(matrix, index=classes, columns=classes),
+        library_index=index,
+        unlike_distance=float(np.quantile(own_distances, UNLIKE_QUANTILE)),
+        columns=list(columns),
+        x=x,
+        y=y,
+        seed=seed,
+    )
+
+
+def place_candidates(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
+    """Per candidate row: ``cluster`` (−1 when unlike), ``probability``, ``distance``
+    to the nearest library track, and ``unlike``."""
+    if len(values) == 0:
+        return pd.DataFrame(columns=["cluster", "probability", "distance", "unlike"])
+    probabilities = model.forest.predict_proba(values)
+    best = probabilities.argmax(axis=1)
+    distance = model.library_index.kneighbors(values, n_neighbors=1)[0][:, 0]
+    unlike = distance > model.unlike_distance
+    return pd.DataFrame(
+        {
+            "cluster": np.where(unlike, -1, model.forest.classes_[best]),
+            "probability": np.where(unlike, 0.0, probabilities.max(axis=1)),
+            "distance": distance,
+            "unlike": unlike,
+        }
+    )

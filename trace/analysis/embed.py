@@ -1,0 +1,121 @@
+"""From a feature table to points: select, impute, scale, k-NN graph, UMAP.
+
+Missing values (a feature an imported track lacks) are filled with the column's median
+over the library, after which every column is standardised (zero mean, unit variance);
+columns missing for more than half the tracks, or constant, are left out. The k-NN graph
+is computed once with scikit-learn's exact ``NearestNeighbors`` — fast at 10–80
+dimensions and free of numba's first-call cost — and handed to UMAP as
+``precomputed_knn``, so changing only layout settings reuses it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
+
+from trace.analysis.params import IMPORT_ONLY, SPOTIFY_FEATURES, EmbedParams, FeatureParams
+from trace.errors import ParameterError
+
+MIN_TRACKS = 10
+NOT_FOR_MAPS = frozenset({"duration_ms", "key", "mode", "key_confidence", "time_signature"})
+"""Length says nothing of how a track sounds; key is circular and mode binary."""
+
+
+def select_columns(table: pd.DataFrame, params: FeatureParams) -> list[str]:
+    """The ``f_`` columns the feature set names, present for at least half the tracks."""
+    available = [c.removeprefix("f_") for c in table.columns if c.startswith("f_")]
+    if params.feature_set == "custom":
+        wanted = [c for c in params.columns if c in available]
+    elif params.feature_set == "spotify":
+        wanted = [
+            c
+            for c in available
+            if c in SPOTIFY_FEATURES
+            or c in ("valence", "speechiness", "liveness", "instrumentalness")
+        ]
+    elif params.feature_set == "timbre":
+        wanted = [c for c in available if c not in SPOTIFY_FEATURES and c not in IMPORT_ONLY]
+    else:
+        wanted = available
+    columns = []
+    for name in wanted:
+        values = table[f"f_{name}"].astype(float)
+        if name not in NOT_FOR_MAPS and values.notna().mean() >= 0.5 and values.std() > 0:
+            columns.append(name)
+    return columns
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """The standardised feature matrix and what made it, to apply to candidates too."""
+
+    values: np.ndarray
+    columns: list[str]
+    medians: pd.Series
+    scaler: StandardScaler
+
+    def apply(self, table: pd.DataFrame) -> np.ndarray:
+        """The same imputation and scaling applied to other tracks (candidates)."""
+        frame = table[[f"f_{c}" for c in self.columns]].astype(float)
+        frame.columns = self.columns
+        return self.scaler.transform(frame.fillna(self.medians).to_numpy())
+
+
+def scale(table: pd.DataFrame, params: FeatureParams) -> Scaled:
+    columns = select_columns(table, params)
+    if len(table) < MIN_TRACKS or not columns:
+        raise ParameterError(
+            f"a map needs at least {MIN_TRACKS} tracks with features, and features to use "
+            f"(got {len(table)} tracks, {len(columns)} usable features)"
+        )
+    frame = table[[f"f_{c}" for c in columns]].astype(float)
+    frame.columns = columns
+    medians = frame.median()
+    scaler = StandardScaler().fit(frame.fillna(medians).to_numpy())
+    return Scaled(scaler.transform(frame.fillna(medians).to_numpy()), columns, medians, scaler)
+
+
+def knn_graph(
+    points: np.ndarray, *, n_neighbors: int, metric: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(indices, distances)`` of each point's ``n_neighbors`` nearest, itself first."""
+    k = min(n_neighbors, len(points))
+    model = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="auto").fit(points)
+    distances, indices = model.kneighbors(points)
+    return indices, distances
+
+
+def umap_embed(
+    points: np.ndarray,
+    knn: tuple[np.ndarray, np.ndarray],
+    params: EmbedParams,
+    *,
+    n_components: int,
+    min_dist: float,
+    n_epochs: int | None = None,
+    init: str = "spectral",
+) -> np.ndarray:
+    """UMAP of ``points`` using the precomputed k-NN graph ``knn``; ``init`` is umap-learn's
+    (``"spectral"``, its default, or ``"pca"``, a second faster at 10,000 points)."""
+    import umap  # heavy (numba); imported where it is used
+
+    model = umap.UMAP(
+        n_neighbors=min(params.n_neighbors, len(points) - 1),
+        n_components=n_components,
+        min_dist=min_dist,
+        metric=params.metric,
+        random_state=params.seed,
+        precomputed_knn=knn,
+        n_epochs=n_epochs,
+        init=init if len(points) > n_components + 1 else "random",
+    )
+    with warnings.catch_warnings():
+        # No search index: fine, TRACE never transforms new points with UMAP itself.
+        warnings.filterwarnings("ignore", message=".*knn_search_index.*")
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*")
+        return model.fit_transform(points).astype(np.float32)

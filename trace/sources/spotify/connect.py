@@ -1,0 +1,298 @@
+"""Connecting to Spotify: the app's settings, the Authorization Code flow, the token.
+
+Settings come from the environment or from ``.streamlit/secrets.toml`` (section
+``[spotify]``), the environment winning:
+
+======================  ============================  ===================================
+environment             secrets.toml ``[spotify]``    meaning
+======================  ============================  ===================================
+SPOTIFY_CLIENT_ID       client_id                     the app's client id (required)
+SPOTIFY_CLIENT_SECRET   client_secret                 its secret; without it, PKCE
+SPOTIFY_REDIRECT_URI    redirect_uri                  default ``http://127.0.0.1:8501/``
+TRACE_SPOTIFY_API_URL   api_url                       default ``https://api.spotify.com/v1/``
+TRACE_SPOTIFY_ACCOUNTS_URL  accounts_url              default ``https://accounts.spotify.com/``
+======================  ============================  ===================================
+
+The token lives in ``<TRACE home>/spotify-token.json``, readable by its owner only (mode
+0600), written atomically, and is refreshed by spotipy when it expires. Between showing
+the "connect" link and Spotify sending the person back, the flow's ``state`` (and, for
+PKCE, the code verifier) waits in ``spotify-pending.json``, also 0600. No token, secret
+or verifier is ever put into a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import spotipy
+from spotipy.cache_handler import CacheHandler
+from spotipy.oauth2 import SpotifyOAuth, SpotifyOauthError, SpotifyPKCE
+
+from trace import config
+from trace.errors import TraceError
+
+REDIRECT_URI = "http://127.0.0.1:8501/"
+API_URL = "https://api.spotify.com/v1/"
+ACCOUNTS_URL = "https://accounts.spotify.com/"
+SCOPES = (
+    "user-library-read",
+    "user-read-recently-played",
+    "user-top-read",
+    "playlist-read-private",
+    "playlist-read-collaborative",
+    "playlist-modify-private",
+    "playlist-modify-public",
+)
+TOKEN_FILE = "spotify-token.json"
+PENDING_FILE = "spotify-pending.json"
+TIMEOUT_S = 20
+
+# spotipy logs request headers (the bearer token) at DEBUG; never let that through.
+logging.getLogger("spotipy").setLevel(logging.INFO)
+
+
+class SpotifyError(TraceError):
+    """Spotify could not be reached, refused, or is not set up; the message says which."""
+
+
+class NotConnectedError(SpotifyError):
+    """There is no Spotify token: the person has to connect first."""
+
+
+@dataclass(frozen=True)
+class SpotifyConfig:
+    client_id: str | None
+    client_secret: str | None
+    redirect_uri: str = REDIRECT_URI
+    api_url: str = API_URL
+    accounts_url: str = ACCOUNTS_URL
+    home: Path | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id)
+
+    @property
+    def pkce(self) -> bool:
+        return not self.client_secret
+
+    @property
+    def folder(self) -> Path:
+        return self.home or config.home()
+
+    @property
+    def token_path(self) -> Path:
+        return self.folder / TOKEN_FILE
+
+    def __repr__(self) -> str:  # the secret never appears, not even in a traceback
+        secret = "set" if self.client_secret else "none"
+        return (
+            f"SpotifyConfig(client_id={self.client_id!r}, secret={secret}, "
+            f"redirect_uri={self.redirect_uri!r}, api_url={self.api_url!r})"
+        )
+
+
+def _secrets_files() -> list[Path]:
+    """Where Streamlit looks for secrets: the project's folder, then the user's."""
+    return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def load_config(*, home: Path | None = None) -> SpotifyConfig:
+    """The Spotify settings from the environment and ``secrets.toml``; see the docstring."""
+    section: dict[str, str] = {}
+    for path in reversed(_secrets_files()):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SpotifyError(f"{path} cannot be read as TOML: {error}") from error
+        section.update({k: str(v) for k, v in dict(data.get("spotify", {})).items()})
+
+    def get(env: str, key: str, default: str | None = None) -> str | None:
+        return os.environ.get(env) or section.get(key) or default
+
+    return SpotifyConfig(
+        client_id=get("SPOTIFY_CLIENT_ID", "client_id"),
+        client_secret=get("SPOTIFY_CLIENT_SECRET", "client_secret"),
+        redirect_uri=get("SPOTIFY_REDIRECT_URI", "redirect_uri", REDIRECT_URI) or REDIRECT_URI,
+        api_url=_with_slash(get("TRACE_SPOTIFY_API_URL", "api_url", API_URL) or API_URL),
+        accounts_url=_with_slash(
+            get("TRACE_SPOTIFY_ACCOUNTS_URL", "accounts_url", ACCOUNTS_URL) or ACCOUNTS_URL
+        ),
+        home=home,
+    )
+
+
+def _write_private(path: Path, data: dict) -> None:
+    """Write JSON readable by the owner only, atomically (never a moment at a wider mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class TokenFile(CacheHandler):
+    """spotipy's token cache as a private file in the TRACE home."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get_cached_token(self) -> dict | None:
+        return _read_json(self.path)
+
+    def save_token_to_cache(self, token_info: dict) -> None:
+        _write_private(self.path, token_info)
+
+
+class _NoPrompt:
+    """spotipy asks on the terminal for a code when it has no token; TRACE never does."""
+
+    def get_auth_response(self, *args, **kwargs):
+        raise NotConnectedError("Spotify is not connected: connect on the Sources page first.")
+
+    _get_auth_response = get_auth_response
+    get_authorization_code = get_auth_response
+
+
+class _OAuth(_NoPrompt, SpotifyOAuth):
+    pass
+
+
+class _PKCE(_NoPrompt, SpotifyPKCE):
+    pass
+
+
+def auth_manager(settings: SpotifyConfig, session=None) -> SpotifyOAuth | SpotifyPKCE:
+    """spotipy's auth manager for these settings, its URLs pointed at the accounts service."""
+    if not settings.configured:
+        raise SpotifyError(
+            "Spotify is not set up: put your app's client id in SPOTIFY_CLIENT_ID or in "
+            ".streamlit/secrets.toml (see the README, 'Spotify setup')."
+        )
+    common = dict(
+        client_id=settings.client_id,
+        redirect_uri=settings.redirect_uri,
+        scope=" ".join(SCOPES),
+        cache_handler=TokenFile(settings.token_path),
+        open_browser=False,
+        requests_timeout=TIMEOUT_S,
+        requests_session=session if session is not None else True,
+    )
+    manager = (
+        _PKCE(**common) if settings.pkce else _OAuth(client_secret=settings.client_secret, **common)
+    )
+    manager.OAUTH_AUTHORIZE_URL = settings.accounts_url + "authorize"
+    manager.OAUTH_TOKEN_URL = settings.accounts_url + "api/token"
+    return manager
+
+
+def authorize_url(settings: SpotifyConfig) -> str:
+    """The address that asks the person to let TRACE in; remembers the flow's state."""
+    manager = auth_manager(settings)
+    state = secrets.token_urlsafe(16)
+    pending = {"state": state}
+    if settings.pkce:
+        manager.get_pkce_handshake_parameters()
+        pending["code_verifier"] = manager.code_verifier
+    _write_private(settings.folder / PENDING_FILE, pending)
+    return manager.get_authorize_url(state=state)
+
+
+def finish_connect(settings: SpotifyConfig, redirected: str) -> None:
+    """Trade the code Spotify sent back (the whole address, or its query) for a token."""
+    query = urlparse(redirected).query if "?" in redirected else redirected.lstrip("?")
+    values = {k: v[0] for k, v in parse_qs(query).items()}
+    if "error" in values:
+        raise SpotifyError(f"Spotify did not connect: {values['error']}.")
+    pending = _read_json(settings.folder / PENDING_FILE) or {}
+    if not values.get("code"):
+        raise SpotifyError("That address has no code from Spotify in it.")
+    if not pending or values.get("state") != pending.get("state"):
+        raise SpotifyError(
+            "That answer from Spotify does not belong to the last 'connect' started here; "
+            "start connecting again."
+        )
+    manager = auth_manager(settings)
+    try:
+        if settings.pkce:
+            manager.code_verifier = pending.get("code_verifier")
+            manager.code_challenge = manager._get_code_challenge()
+            manager.get_access_token(values["code"], check_cache=False)
+        else:
+            manager.get_access_token(values["code"], as_dict=False, check_cache=False)
+    except SpotifyOauthError as error:
+        raise SpotifyError(f"Spotify refused the connection: {oauth_reason(error)}") from None
+    except OSError as error:
+        raise SpotifyError(f"Spotify's accounts service cannot be reached: {error}") from None
+    (settings.folder / PENDING_FILE).unlink(missing_ok=True)
+
+
+def oauth_reason(error: SpotifyOauthError) -> str:
+    return str(
+        getattr(error, "error_description", None)
+        or getattr(error, "error", None)
+        or "no reason given"
+    )
+
+
+def connected(settings: SpotifyConfig) -> bool:
+    token = _read_json(settings.token_path)
+    return bool(token) and bool(token.get("refresh_token") or token.get("access_token"))
+
+
+def disconnect(settings: SpotifyConfig) -> bool:
+    """Forget the token (and any half-done connect); whether there was one."""
+    (settings.folder / PENDING_FILE).unlink(missing_ok=True)
+    try:
+        settings.token_path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def spotify_api(settings: SpotifyConfig) -> spotipy.Spotify:
+    """A spotipy client on the API base URL, without spotipy's own retries and sleeps.
+
+    Retries are decided by :class:`trace.sources.spotify.client.Client`, which tells the person
+    what it waits for; spotipy's default would sleep silently on any ``Retry-After``.
+    """
+    if not connected(settings):
+        raise NotConnectedError("Spotify is not connected: connect on the Sources page first.")
+    import requests
+
+    api = spotipy.Spotify(
+        auth_manager=auth_manager(settings),
+        requests_session=requests.Session(),  # a bare session: no urllib3 retries
+        requests_timeout=TIMEOUT_S,
+        retries=0,
+        status_retries=0,
+    )
+    api.prefix = settings.api_url
+    return api
