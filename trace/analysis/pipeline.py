@@ -1,18 +1,20 @@
-"""The whole analysis in one place: from the store and the settings to ranked candidates.
+"""The analysis stages, defined once: their order, their inputs and their cache keys.
 
-Stages, each a pure function of what came before and its own settings, so a caller (the
-dashboard) can cache each by its key and recompute only what a changed setting touches:
+    library, pool (feature tables) ─ scaled (FeatureParams) ─ k-NN graph (n_neighbors, metric)
+      ├─ space: UMAP cluster space (n_components, min_dist 0) ─ clustering (ClusterParams)
+      │     ├─ profiles · model (Random Forest) → placed candidates · sweep
+      │     ├─ interest (events, InterestParams)
+      │     └─ ranking (+ decisions, preference, RankingParams)
+      └─ layout: UMAP 2-D map (layout_min_dist)
 
-    feature table ─ scale (FeatureParams) ─ k-NN graph (n_neighbors, metric)
-      ├─ UMAP cluster space (n_components, min_dist 0) ─ HDBSCAN (ClusterParams)
-      │     ├─ profiles · Random Forest → candidates placed · recent interest (half-life)
-      │     └─ ranking (RankingParams)
-      └─ UMAP 2-D layout (layout_min_dist)
-
-:func:`knn_for` keeps the last few k-NN graphs, so a change of layout settings alone
-reuses the graph. :func:`analyse` runs every stage for the command line and the batch
-job; the settings the person chose in the dashboard are saved in the store
-(:func:`save_params`) and read back by :func:`load_params`.
+A :class:`Pipeline` is the store's fingerprints (:class:`Inputs`) and the settings
+(:class:`AnalysisParams`); each stage is a method whose result is kept in a
+:class:`StageCache` under exactly what it reads, so moving an HDBSCAN slider re-clusters
+without re-running UMAP, a layout setting redraws the 2-D map alone, and a decision
+re-ranks without touching either. The command line and the weekly job call
+:func:`analyse`; the dashboard keeps one cache for its server and calls the stages it
+draws. Both run the same code, so they give the same list for the same store and the
+saved settings (:func:`save_params`, :func:`load_params`).
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from trace.analysis.classify import ClusterModel, fit_cluster_model, place_candidates
-from trace.analysis.cluster import Clustering, cluster_space
+from trace.analysis.cluster import Clustering, cluster_space, sweep
 from trace.analysis.embed import Scaled, knn_graph, scale, umap_embed
 from trace.analysis.genre import GenreModel, fit_genre
 from trace.analysis.interest import (
@@ -49,6 +52,7 @@ from trace.store import Store
 
 PARAMS_SETTING = "analysis.params"
 Progress = Callable[[int, int, str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +81,8 @@ class AnalysisParams:
             unknown = set(values) - known
             if unknown:
                 raise ParameterError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
-            if "columns" in values:
-                values = {**values, "columns": tuple(values["columns"])}
+            # JSON has no tuples: the list-valued settings (columns, ranges) become tuples
+            values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
             parts[name] = kind(**values)
         return cls(**parts)
 
@@ -161,7 +165,70 @@ def warm_up() -> None:
     )
 
 
-# -- the whole analysis -------------------------------------------------------------------
+# -- the stages ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What the stages read from the store, as fingerprints: the store's part of every
+    cache key. ``features`` covers tracks, files, features and imports (not plays or
+    decisions), so listening and deciding never redo the map."""
+
+    database: str
+    features: str
+    plays: str
+    decisions: str
+    extractor: str
+
+    @classmethod
+    def of(cls, store: Store, extractor: str | None = None) -> Inputs:
+        return cls(
+            str(store.path),
+            store.fingerprint(*Store.FEATURE_PARTS),
+            store.fingerprint("plays", "tracks"),
+            store.fingerprint("decisions"),
+            extractor or extractor_id(Windows()),
+        )
+
+
+class StageCache:
+    """Computed stages by key, the last few of each stage; safe to share between threads
+    (one computation per key at a time, the others wait for it)."""
+
+    SIZES: ClassVar[dict[str, int]] = {"space": 6, "layout": 6, "clustering": 16, "interest": 16}
+    DEFAULT_SIZE = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stages: dict[str, OrderedDict[tuple, Any]] = {}
+        self._pending: dict[tuple, threading.Lock] = {}
+
+    def has(self, stage: str, key: tuple) -> bool:
+        with self._lock:
+            return key in self._stages.get(stage, {})
+
+    def get(self, stage: str, key: tuple, compute: Callable[[], T]) -> T:
+        with self._lock:
+            kept = self._stages.setdefault(stage, OrderedDict())
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]
+            pending = self._pending.setdefault((stage, key), threading.Lock())
+        with pending:
+            with self._lock:
+                if key in kept:
+                    return kept[key]
+            value = compute()
+            with self._lock:
+                kept[key] = value
+                while len(kept) > self.SIZES.get(stage, self.DEFAULT_SIZE):
+                    kept.popitem(last=False)
+                self._pending.pop((stage, key), None)
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stages.clear()
 
 
 @dataclass(frozen=True)
@@ -178,7 +245,8 @@ class Analysis:
     interest: pd.DataFrame
     timeline: pd.DataFrame
     candidates: pd.DataFrame
-    """Candidates with features, plus ``cluster``, ``confidence``, ``unlike``."""
+    """Candidates with features, plus ``cluster``, ``confidence``, ``unlike`` and the
+    guessed genre."""
     ranking: Ranking
     left_without_features: int
     notes: list[str]
@@ -194,6 +262,290 @@ def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
     return placed.rename(columns={"probability": "confidence"})
 
 
+class Pipeline:
+    """Every stage of the analysis for one store state and one set of settings.
+
+    A stage's result is kept in ``cache`` under the fingerprints and settings it reads,
+    and nothing else: see each method's key. Without a ``cache`` the pipeline keeps its
+    own, for one run.
+    """
+
+    def __init__(
+        self, inputs: Inputs, params: AnalysisParams, cache: StageCache | None = None
+    ) -> None:
+        self.inputs = inputs
+        self.params = params
+        self.cache = cache if cache is not None else StageCache()
+
+    # the settings each stage reads: the map's UMAP settings without the layout's, and
+    # the layout's without the cluster space's size
+    @property
+    def space_embed(self) -> EmbedParams:
+        return dataclasses.replace(self.params.embed, layout_min_dist=EmbedParams().layout_min_dist)
+
+    @property
+    def layout_embed(self) -> EmbedParams:
+        return dataclasses.replace(self.params.embed, n_components=EmbedParams().n_components)
+
+    def key(self, stage: str) -> tuple:
+        """The cache key of ``stage``: the fingerprints and settings it reads."""
+        i, p, cluster = self.inputs, self.params, self.params.cluster
+        table = (i.database, i.features, i.extractor)
+        space = (*table, p.features, self.space_embed)
+        keys = {
+            "library": table,
+            "pool": table,
+            "scaled": (*table, p.features),
+            "space": space,
+            "layout": (*table, p.features, self.layout_embed),
+            "clustering": (*space, p.cluster),
+            "sweep": (*space, cluster.cluster_selection_method, cluster.cluster_selection_epsilon),
+            "profiles": (*space, p.cluster),
+            "model": (*space, p.cluster),
+            "genre": (*table, p.features),
+            "placed": (*space, p.cluster),
+            "events": (i.database, i.plays),
+            "interest": (*space, p.cluster, i.plays, p.interest),
+            "preference": (*table, p.features, i.plays, i.decisions),
+            "ranking": (*space, p.cluster, i.plays, p.interest, i.decisions, p.ranking),
+        }
+        return keys[stage]
+
+    def _stage(self, stage: str, compute: Callable[[], T]) -> T:
+        return self.cache.get(stage, self.key(stage), compute)
+
+    def is_computed(self, stage: str) -> bool:
+        return self.cache.has(stage, self.key(stage))
+
+    def _store(self) -> Store:
+        return Store(self.inputs.database)
+
+    def _table(self, *, candidates: bool) -> pd.DataFrame:
+        with self._store() as store:
+            table = feature_table(store, extractor=self.inputs.extractor, candidates=candidates)
+        table = table[table["feature_source"] != "none"].reset_index(drop=True)
+        table["added_at"] = pd.to_datetime(table["added_at"], utc=True, errors="coerce")
+        return table
+
+    # -- the map --------------------------------------------------------------------------
+
+    def library(self) -> pd.DataFrame:
+        """Library tracks that have features, in map order."""
+        return self._stage("library", lambda: self._table(candidates=False))
+
+    def pool(self) -> pd.DataFrame:
+        """Candidates that have features."""
+        return self._stage("pool", lambda: self._table(candidates=True))
+
+    def scaled(self) -> Scaled:
+        return self._stage("scaled", lambda: scale(self.library(), self.params.features))
+
+    def space(self) -> np.ndarray:
+        """The cluster space; independent of the 2-D layout's settings."""
+        return self._stage("space", lambda: cluster_space_of(self.scaled(), self.space_embed))
+
+    def layout(self) -> np.ndarray:
+        """The 2-D map; independent of the cluster space's size."""
+        return self._stage("layout", lambda: layout_of(self.scaled(), self.layout_embed))
+
+    def clustering(self) -> Clustering:
+        return self._stage("clustering", lambda: cluster_space(self.space(), self.params.cluster))
+
+    def sweep(self) -> pd.DataFrame:
+        """Quality over min_cluster_size × min_samples; not redone when those change."""
+        cluster = self.params.cluster
+        base = ClusterParams(
+            cluster_selection_method=cluster.cluster_selection_method,
+            cluster_selection_epsilon=cluster.cluster_selection_epsilon,
+        )
+        return self._stage("sweep", lambda: sweep(self.space(), base=base))
+
+    def profiles(self) -> list[ClusterProfile]:
+        return self._stage(
+            "profiles",
+            lambda: profile_clusters(self.library(), self.clustering().labels, self.space()),
+        )
+
+    def names(self) -> dict[int, str]:
+        """Cluster → readable name; −1 is "no cluster"."""
+        return {-1: "no cluster", **{q.cluster: q.name for q in self.profiles()}}
+
+    def model(self) -> ClusterModel | str:
+        """The forest that places candidates in clusters, or why there is none."""
+
+        def fit() -> ClusterModel | str:
+            clustering = self.clustering()
+            if clustering.n_clusters < 2:
+                return "fewer than 2 clusters: candidates cannot be placed; lower min_cluster_size"
+            scaled = self.scaled()
+            try:
+                return fit_cluster_model(
+                    scaled.values, clustering.labels, scaled.columns, seed=self.params.embed.seed
+                )
+            except ParameterError as error:
+                return str(error)
+
+        return self._stage("model", fit)
+
+    def genre(self) -> GenreModel | str:
+        """The genre forest trained on the library's own tags (or why there is none)."""
+        return self._stage(
+            "genre", lambda: fit_genre(self.library()["genre"], self.scaled().values)
+        )
+
+    def genre_guesses(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``genre`` and ``probability`` for each row of a feature table (none: empty)."""
+        fitted = self.genre()
+        if isinstance(fitted, str) or frame.empty:
+            return pd.DataFrame({"genre": [None] * len(frame), "probability": np.nan})
+        return fitted.predict(self.scaled().apply(frame))
+
+    def pool_values(self) -> np.ndarray:
+        pool = self.pool()
+        scaled = self.scaled()
+        return scaled.apply(pool) if len(pool) else np.zeros((0, scaled.values.shape[1]))
+
+    def placed(self) -> pd.DataFrame:
+        """The pool with the guessed genre and, given a forest, the cluster it is placed
+        in, the confidence and the "unlike anything" flag."""
+
+        def compute() -> pd.DataFrame:
+            candidates = self.pool()
+            if candidates.empty:
+                return candidates
+            guesses = self.genre_guesses(candidates)
+            if not isinstance(self.genre(), str):
+                candidates = candidates.assign(
+                    predicted_genre=guesses["genre"].to_numpy(),
+                    genre_probability=guesses["probability"].to_numpy(),
+                )
+            model = self.model()
+            if isinstance(model, str):
+                return candidates
+            return pd.concat([candidates, place(model, self.pool_values())], axis=1)
+
+        return self._stage("placed", compute)
+
+    # -- listening ------------------------------------------------------------------------
+
+    def events(self) -> pd.DataFrame:
+        """Plays and additions of library tracks (:func:`listening_events`)."""
+
+        def read() -> pd.DataFrame:
+            with self._store() as store:
+                return listening_events(store)
+
+        return self._stage("events", read)
+
+    def interest(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Recent interest per cluster, and the monthly timeline."""
+
+        def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+            cluster_of = pd.Series(self.clustering().labels, index=self.library()["id"])
+            events = self.events()
+            return (
+                recent_interest(events, cluster_of, self.params.interest),
+                monthly_timeline(events, cluster_of),
+            )
+
+        return self._stage("interest", compute)
+
+    def preference(self) -> tuple[PreferenceModel | str, np.ndarray | None]:
+        """The preference forest of the current evidence, decisions included (or why none),
+        and its prediction for each pool row."""
+
+        def learn() -> tuple[PreferenceModel | str, np.ndarray | None]:
+            with self._store() as store:
+                return learn_preference(
+                    store,
+                    self.library()["id"].to_numpy(),
+                    self.scaled().values,
+                    self.pool()["id"].to_numpy(),
+                    self.pool_values(),
+                )
+
+        return self._stage("preference", learn)
+
+    def ranking(self) -> Ranking:
+        """Ranked candidates with reasons; empty without candidates or without a forest."""
+
+        def rank() -> Ranking:
+            model, candidates = self.model(), self.placed()
+            if isinstance(model, str) or candidates.empty:
+                return Ranking(pd.DataFrame(), {}, ())
+            with self._store() as store:
+                decisions = store.decisions()
+            decided = set(decisions["track_id"].astype(int))
+            liking = None
+            if self.params.ranking.preference_weight > 0:
+                liking = self.preference()[1]
+            return rank_candidates(
+                self.library(),
+                self.scaled().values,
+                self.clustering().labels,
+                candidates,
+                self.pool_values(),
+                model,
+                self.interest()[0],
+                decided=decided,
+                params=self.params.ranking,
+                preference=liking,
+            )
+
+        return self._stage("ranking", rank)
+
+    # -- all of it ------------------------------------------------------------------------
+
+    def analysis(self, progress: Progress | None = None) -> Analysis:
+        """Every stage, for the command line and the weekly job."""
+        report = progress or (lambda done, total, message: None)
+        steps = [
+            ("Reading the library", self.library),
+            ("Scaling the features", self.scaled),
+            ("Mapping the cluster space (UMAP)", self.space),
+            ("Drawing the 2-D map (UMAP)", self.layout),
+            ("Finding clusters (HDBSCAN)", self.profiles),
+            ("Recent interest", self.interest),
+            ("Placing and ranking candidates", self.ranking),
+        ]
+        for done, (message, stage) in enumerate(steps):
+            report(done, len(steps), message)
+            stage()
+        report(len(steps), len(steps), "Analysis done")
+        with self._store() as store:
+            everything = feature_table(store, extractor=self.inputs.extractor)
+            pool_size = len(feature_table(store, extractor=self.inputs.extractor, candidates=True))
+        notes = []
+        library = self.library()
+        if len(library) < len(everything):
+            notes.append(
+                f"{len(everything) - len(library)} library tracks have no features yet "
+                "and are left out of the map"
+            )
+        model = self.model()
+        if isinstance(model, str):
+            notes.append(model)
+        layout, clustering = self.layout(), self.clustering()
+        interest, timeline = self.interest()
+        return Analysis(
+            params=self.params,
+            library=library.assign(cluster=clustering.labels, x=layout[:, 0], y=layout[:, 1]),
+            scaled=self.scaled(),
+            space=self.space(),
+            clustering=clustering,
+            profiles=self.profiles(),
+            model=None if isinstance(model, str) else model,
+            interest=interest,
+            timeline=timeline,
+            candidates=self.placed(),
+            ranking=self.ranking(),
+            left_without_features=pool_size - len(self.pool()),
+            notes=notes,
+            preference=self.preference()[0],
+            genre=self.genre(),
+        )
+
+
 def analyse(
     store: Store,
     params: AnalysisParams | None = None,
@@ -201,93 +553,10 @@ def analyse(
     progress: Progress | None = None,
     extractor: str | None = None,
 ) -> Analysis:
-    """Every stage on the store's current library and candidates."""
+    """Every stage on the store's current library and candidates, with the saved
+    settings unless ``params`` are given."""
     params = params or load_params(store)[0]
-    report = progress or (lambda done, total, message: None)
-    steps = 7
-    extractor = extractor or extractor_id(Windows())
-    report(0, steps, "Reading the library")
-    everything = feature_table(store, extractor=extractor)
-    library = everything[everything["feature_source"] != "none"].reset_index(drop=True)
-    notes = []
-    if len(library) < len(everything):
-        notes.append(
-            f"{len(everything) - len(library)} library tracks have no features yet "
-            "and are left out of the map"
-        )
-    report(1, steps, "Scaling the features")
-    scaled = scale(library, params.features)
-    report(2, steps, "Mapping the cluster space (UMAP)")
-    space = cluster_space_of(scaled, params.embed)
-    report(3, steps, "Drawing the 2-D map (UMAP)")
-    layout = layout_of(scaled, params.embed)
-    report(4, steps, "Finding clusters (HDBSCAN)")
-    clustering = cluster_space(space, params.cluster)
-    library = library.assign(cluster=clustering.labels, x=layout[:, 0], y=layout[:, 1])
-    profiles = profile_clusters(library, clustering.labels, space)
-    report(5, steps, "Recent interest")
-    events = listening_events(store)
-    cluster_of = library.set_index("id")["cluster"]
-    interest = recent_interest(events, cluster_of, params.interest)
-    timeline = monthly_timeline(events, cluster_of)
-
-    report(6, steps, "Placing and ranking candidates")
-    pool = feature_table(store, extractor=extractor, candidates=True)
-    candidates = pool[pool["feature_source"] != "none"].reset_index(drop=True)
-    model = None
-    ranking = Ranking(pd.DataFrame(), {}, ())
-    if clustering.n_clusters >= 2:
-        try:
-            model = fit_cluster_model(
-                scaled.values, clustering.labels, scaled.columns, seed=params.embed.seed
-            )
-        except ParameterError as error:
-            notes.append(str(error))
-    else:
-        notes.append("fewer than 2 clusters: candidates cannot be placed; lower min_cluster_size")
-    values = scaled.apply(candidates) if len(candidates) else np.zeros((0, scaled.values.shape[1]))
-    preference, liking = learn_preference(
-        store, library["id"].to_numpy(), scaled.values, candidates["id"].to_numpy(), values
-    )
-    genre = fit_genre(library["genre"], scaled.values)
-    if not isinstance(genre, str) and len(candidates):
-        guessed = genre.predict(values)
-        candidates = candidates.assign(
-            predicted_genre=guessed["genre"].to_numpy(),
-            genre_probability=guessed["probability"].to_numpy(),
-        )
-    if model is not None and len(candidates):
-        candidates = pd.concat([candidates, place(model, values)], axis=1)
-        ranking = rank_candidates(
-            library,
-            scaled.values,
-            clustering.labels,
-            candidates,
-            values,
-            model,
-            interest,
-            decided=set(store.decisions()["track_id"].astype(int)),
-            params=params.ranking,
-            preference=liking,
-        )
-    report(steps, steps, "Analysis done")
-    return Analysis(
-        params=params,
-        library=library,
-        scaled=scaled,
-        space=space,
-        clustering=clustering,
-        profiles=profiles,
-        model=model,
-        interest=interest,
-        timeline=timeline,
-        candidates=candidates,
-        ranking=ranking,
-        left_without_features=len(pool) - len(candidates),
-        notes=notes,
-        preference=preference,
-        genre=genre,
-    )
+    return Pipeline(Inputs.of(store, extractor), params).analysis(progress)
 
 
 def interest_artists(analysis: Analysis, *, per_cluster: int = 3) -> list[str]:
