@@ -141,11 +141,15 @@ if unplaceable:
         "import an Exportify CSV of them or analyse pending files on **Sources**."
     )
 proposed = ranking.proposed
-if ranking.recent_clusters:
-    focus = ", ".join(names.get(c, str(c)) for c in ranking.recent_clusters)
-    st.write(f"Ranked for your recent interests: **{focus}**.")
+interests = pipe.interests()
+serves = dict(zip(interests["number"], interests["name"], strict=True))
+if serves:
+    st.write("Ranked for your recent interests: " + "; ".join(f"**{n}**" for n in serves.values()))
 else:
-    st.write("No recent interest stands out (or there is no history yet): ranked by fit.")
+    st.write(
+        "No recent interest stands out (or there is no history yet): ranked by how close "
+        "each candidate is to what you played lately."
+    )
 
 if proposed.empty:
     st.info("No candidate fits these settings. Widen the mood ranges or lower the confidence.")
@@ -156,6 +160,7 @@ else:
             "Decision": [UNDECIDED] * len(proposed),
             "Artist": proposed["artist"],
             "Title": proposed["title"],
+            "For": proposed["interest"].map(serves).fillna("—"),
             "Cluster": proposed["cluster"].map(names),
             "Genre (guessed)": guesses["genre"].to_numpy(),
             "Confidence": proposed["confidence"],
@@ -176,7 +181,7 @@ else:
         key=f"{EDITOR}-{keys.decisions}",  # a fresh editor once a decision is saved
         hide_index=True,
         width="stretch",
-        disabled=["Artist", "Title", "Cluster", "Genre (guessed)", "Confidence", "Why"],
+        disabled=["Artist", "Title", "For", "Cluster", "Genre (guessed)", "Confidence", "Why"],
         on_change=save_decisions,
         args=(f"{EDITOR}-{keys.decisions}",),
         column_config={
@@ -190,6 +195,9 @@ else:
             # Who and what stay in view while the reasons scroll sideways.
             "Artist": st.column_config.TextColumn("Artist", width=140, pinned=True),
             "Title": st.column_config.TextColumn("Title", width=160, pinned=True),
+            "For": st.column_config.TextColumn(
+                "For", width=170, help="The recent interest this candidate serves."
+            ),
             "Cluster": st.column_config.TextColumn("Cluster", width=170),
             "Genre (guessed)": st.column_config.TextColumn(
                 "Genre (guessed)",

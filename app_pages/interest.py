@@ -1,11 +1,11 @@
-"""Recent interest: which clusters the person has been into lately, and since when."""
+"""Recent interest: where the listening moved lately, and which clusters it touches."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from trace.analysis import interest as rules
+from trace.analysis import taste
 from trace.ui import cached, charts, map_charts
 
 st.title("Recent interest")
@@ -29,49 +29,70 @@ with st.sidebar:
 pipe = cached.mapped(keys)
 params = pipe.params
 names = pipe.names()
-found, monthly = pipe.interest()
-
-if found.empty and pipe.clustering().n_clusters == 0:
-    st.info(
-        "With these settings the Taste map has no clusters, so there is nothing to "
-        "compare. Lower the smallest cluster size on the **Taste map**."
-    )
-    st.stop()
-if found.empty:
-    st.info(
-        "No listening history yet, and no dated additions. Import your Spotify streaming "
-        "history on the **Sources** page (or `python -m trace import` with the export's "
-        "files) and the clusters you have been into lately will show here."
-    )
-    st.stop()
-
 events = pipe.events()
+if events.empty:
+    st.info(
+        "No listening history yet, and no dated additions. Import your listening history "
+        "on the **Sources** page (or `python -m trace import` with the export's files) and "
+        "where your listening moved lately will show here."
+    )
+    st.stop()
 if not (events["kind"] == "play").any():
     st.info(
         "No plays yet: this page is working from when tracks were added to your library "
-        "alone. Import your Spotify streaming history on the **Sources** page (or "
-        "`python -m trace import` with the export's files) for a truer picture."
+        "alone. Import your listening history on the **Sources** page for a truer picture."
     )
 
+weights, _ = pipe.taste()
+interests = pipe.interests()
 st.markdown(
-    f"A cluster is a **recent interest** when its share of your recent plays and "
-    f"additions (weighted by a half-life of {params.interest.half_life_days:g} days) is at "
-    f"least **{rules.MIN_LIFT:g}×** its usual share, backed by at least "
-    f"**{rules.MIN_EVIDENCE:g}** weighted events from **{rules.MIN_TRACKS}** or more "
+    "An **interest** is a group of neighbouring tracks on the map that holds at least "
+    f"{taste.MIN_SHARE:.0%} of your recent listening (weighted by a half-life of "
+    f"{params.interest.half_life_days:g} days) and at least **{taste.MIN_LIFT:g}×** its "
+    f"usual share, a rise too large to be chance, from {taste.MIN_TRACKS} or more "
     "different tracks — so one song on repeat is not a trend."
 )
-recent = found[found["recent_interest"]]
-if len(recent):
+if interests.empty:
+    st.warning("Nothing stands out lately: your recent listening looks like your usual.")
+else:
     st.success(
         "Lately you have been into: "
-        + ", ".join(
-            f"**{names.get(c, c)}** ({lift:.1f}×)"
-            for c, lift in zip(recent["cluster"], recent["lift"], strict=True)
-        )
+        + "; ".join(f"**{row.name}** ({row.lift:.1f}×)" for row in interests.itertuples())
     )
-else:
-    st.warning("No cluster stands out lately: your recent listening looks like your usual.")
 
+st.subheader("Where your listening moved")
+st.altair_chart(
+    map_charts.taste_shift(
+        map_charts.shift_frame(pipe.layout(), weights.recent, weights.usual),
+        map_charts.interest_points(pipe.library(), pipe.layout(), interests, pipe.taste()[1]),
+    ),
+    width="stretch",
+)
+st.caption(
+    "Each cell of the taste map: red where it holds more of your recent listening than "
+    "of your usual, blue where less. Ringed: the tracks of your recent interests."
+)
+for row in interests.itertuples():
+    with st.expander(
+        f"{row.name}: {row.tracks} tracks, {row.recent_share:.0%} of your recent listening "
+        f"(usually {row.usual_share:.0%})"
+    ):
+        left, right = st.columns(2)
+        left.markdown("**Played most lately:**  \n" + "  \n".join(row.top_tracks))
+        right.markdown(
+            "**Artists:** "
+            + (", ".join(row.artists) or "–")
+            + "  \n**Genres:** "
+            + (", ".join(row.genres) or "untagged")
+            + "  \n**Clusters:** "
+            + ", ".join(row.clusters)
+        )
+
+st.subheader("By cluster")
+found, monthly = pipe.interest()
+if found.empty:
+    st.info("With these settings the Taste map has no clusters to compare.")
+    st.stop()
 st.altair_chart(map_charts.interest_bars(found, names), width="stretch")
 st.dataframe(
     pd.DataFrame(
@@ -82,7 +103,7 @@ st.dataframe(
             "Usual share": (found["long_run_share"] * 100).round(1).astype(str) + " %",
             "Weighted events": found["evidence"].round(1),
             "Tracks": found["tracks"],
-            "Recent interest": found["recent_interest"].map({True: "yes", False: ""}),
+            "Holds a recent interest": found["recent_interest"].map({True: "yes", False: ""}),
         }
     ),
     hide_index=True,

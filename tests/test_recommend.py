@@ -1,4 +1,5 @@
-"""Ranking candidates: recent-interest clusters first, nothing known twice, caps, reasons."""
+"""Ranking candidates: the recent interests first, taught by decisions, nothing known
+twice, caps, reasons that name the recent tracks."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import pandas as pd
 import pytest
 
 from trace.analysis.classify import fit_cluster_model
+from trace.analysis.embed import knn_graph
 from trace.analysis.params import RankingParams
-from trace.analysis.recommend import already_known, rank_candidates
+from trace.analysis.recommend import Evidence, already_known, rank_candidates
+from trace.analysis.taste import find_interests, fit_shift, taste_weights
 
 CENTRES = {0: (100.0, 0.0), 1: (160.0, 10.0), 2: (70.0, -10.0)}
 """Cluster → (tempo, brightness offset): three well-apart groups."""
+NOW = pd.Timestamp("2026-06-01", tz="UTC")
+WIDE = RankingParams(candidates=100, per_artist=100, per_album=100)
 
 
 def tracks(rng: np.random.Generator, cluster: int, n: int, *, prefix: str, start: int = 0):
@@ -39,6 +44,23 @@ def scaled(frame: pd.DataFrame, reference: pd.DataFrame) -> np.ndarray:
     return ((frame[columns] - mean) / std).to_numpy()
 
 
+def plays(
+    library: pd.DataFrame, recent: dict[int, float] | None, usual: dict | None = None, seed=5
+):
+    """A year of listening over the three clusters (even, or ``usual``: cluster → share),
+    then 40 days leaning to ``recent`` (cluster → share)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for days_ago in range(400, 0, -1):
+        lean = recent if (recent and days_ago <= 40) else (usual or {})
+        rest = (1 - sum(lean.values())) / (3 - len(lean))
+        shares = [lean.get(c, rest) for c in CENTRES]
+        for cluster in rng.choice(3, size=8, p=shares):
+            track = library["id"].to_numpy()[40 * cluster + int(rng.integers(40))]
+            rows.append((track, NOW - pd.Timedelta(days=days_ago)))
+    return pd.DataFrame(rows, columns=["track_id", "at"]).assign(kind="play")
+
+
 @pytest.fixture(scope="module")
 def world():
     rng = np.random.default_rng(11)
@@ -52,18 +74,19 @@ def world():
         [tracks(rng, c, 12, prefix="new", start=1000 + 100 * c) for c in CENTRES],
         ignore_index=True,
     )
-    interest = pd.DataFrame(
-        {
-            "cluster": [1, 0, 2],
-            "lift": [2.5, 1.6, 0.2],
-            "recent_interest": [True, True, False],
-        }
-    )
-    return library, values, labels, model, candidates, interest
+    return library, values, labels, model, candidates
 
 
-def rank(world, candidates=None, **kwargs):
-    library, values, labels, model, default, interest = world
+def evidence(world, recent=None, usual=None, **decisions) -> Evidence:
+    library, values, *_ = world
+    weights = taste_weights(plays(library, recent, usual), library["id"].to_numpy(), 30.0)
+    graph = knn_graph(values, n_neighbors=15, metric="euclidean")[0]
+    shift = fit_shift(values, weights)
+    return Evidence(weights, tuple(find_interests(weights, graph)), shift, **decisions)
+
+
+def rank(world, candidates=None, *, found: Evidence | None = None, **kwargs):
+    library, values, labels, model, default = world
     candidates = default if candidates is None else candidates
     return rank_candidates(
         library,
@@ -72,36 +95,62 @@ def rank(world, candidates=None, **kwargs):
         candidates,
         scaled(candidates, library),
         model,
-        kwargs.pop("interest", interest),
+        found if found is not None else evidence(world, {1: 0.8}),
         **kwargs,
     )
 
 
-def test_recent_interest_clusters_are_proposed_strongest_lift_first(world):
-    ranking = rank(world, params=RankingParams(candidates=50, per_artist=50, per_album=50))
+def test_the_recent_interests_candidates_come_first(world):
+    ranking = rank(world, params=WIDE)
     proposed = ranking.proposed
-    assert set(proposed["cluster"]) == {0, 1}  # cluster 2 is not a recent interest
-    assert len(proposed) >= 20  # of 24; a few are far from all (the 95th-percentile rule)
-    assert len(proposed) + ranking.left_out.get("unlike anything", 0) >= 24
-    first = proposed["cluster"].iloc[: (proposed["cluster"] == 1).sum()]
-    assert (first == 1).all()  # lift 2.5 before lift 1.6
+    assert len(ranking.interests) == 1
+    assert ranking.recent_clusters == (1,)
+    assert (proposed["cluster"].iloc[:10] == 1).all()
+    assert (proposed["interest"].iloc[:10] == 1).all()
     assert proposed["score"].is_monotonic_decreasing
-    assert 10 <= ranking.left_out["not in a recent-interest or rising cluster"] <= 12
-    assert ranking.recent_clusters == (1, 0)
+    assert proposed["reason"].iloc[0].startswith("Close to ")
 
 
-def test_rising_clusters_fill_in_after_the_recent_interests(world):
-    interest = pd.DataFrame(
-        {"cluster": [1, 2, 0], "lift": [2.5, 1.1, 0.4], "recent_interest": [True, False, False]}
+def test_two_interests_each_candidate_says_which_it_serves(world):
+    found = evidence(world, {1: 0.45, 2: 0.45}, usual={0: 0.8})
+    ranking = rank(world, found=found, params=WIDE)
+    assert len(ranking.interests) == 2
+    assert set(ranking.recent_clusters) == {1, 2}
+    top = ranking.proposed.head(20)
+    assert set(top["cluster"]) == {1, 2}
+    for cluster, served in zip(top["cluster"], top["interest"], strict=True):
+        members = ranking.interests[served - 1].rows
+        assert np.bincount(world[2][members]).argmax() == cluster
+    assert top["reason"].str.startswith("For your recent interest").all()
+
+
+def test_a_steady_listener_gets_no_interest_and_a_ranking_by_fit(world):
+    ranking = rank(world, found=evidence(world, None), params=WIDE)
+    assert ranking.interests == () and ranking.recent_clusters == ()
+    assert set(ranking.proposed["cluster"]) == {0, 1, 2}
+    assert (ranking.proposed["interest"] == 0).all()
+
+
+def test_an_approval_lifts_what_sounds_like_it_and_a_rejection_lowers_it(world):
+    candidates = world[4]
+    cluster0 = candidates.loc[candidates["id"] // 100 == 10, "id"].to_numpy()
+    cluster1 = candidates.loc[candidates["id"] // 100 == 11, "id"].to_numpy()
+
+    def scores(ranking, ids) -> pd.Series:
+        return ranking.proposed.set_index("track_id")["score"].reindex(ids)
+
+    before = rank(world, params=WIDE)
+    approved = rank(
+        world, found=evidence(world, {1: 0.8}, approved=frozenset(cluster0[:3])), params=WIDE
     )
-    params = RankingParams(candidates=50, per_artist=50, per_album=50)
-    proposed = rank(world, interest=interest, params=params).proposed
-    assert set(proposed["cluster"]) == {1, 2}
-    first_rising = int(np.argmax(proposed["cluster"].to_numpy() == 2))
-    assert (proposed["cluster"].iloc[:first_rising] == 1).all()
-    assert (proposed["cluster"].iloc[first_rising:] == 2).all()
-    rising = proposed[proposed["cluster"] == 2]
-    assert rising["reason"].str.startswith("From a rising interest.").all()
+    assert (scores(approved, cluster0[3:]) >= scores(before, cluster0[3:])).all()
+    assert scores(approved, cluster0[3:]).sum() > 1.3 * scores(before, cluster0[3:]).sum()
+    rejected = rank(
+        world, found=evidence(world, {1: 0.8}, rejected=frozenset(cluster1[:6])), params=WIDE
+    )
+    assert (scores(rejected, cluster1[6:]) < scores(before, cluster1[6:])).all()
+    assert not set(rejected.proposed["track_id"]) & set(cluster1[:6])
+    assert rejected.left_out["already decided"] == 6
 
 
 def test_caps_per_artist_and_album_and_the_count(world):
@@ -112,7 +161,7 @@ def test_caps_per_artist_and_album_and_the_count(world):
     assert loose.groupby("album").size().max() == 2
 
 
-def test_known_and_decided_tracks_are_never_proposed(world):
+def test_known_tracks_are_never_proposed(world):
     library, *_ = world
     candidates = world[4].copy()
     candidates.loc[0, "path"] = library.loc[40, "path"]  # the same file
@@ -126,12 +175,9 @@ def test_known_and_decided_tracks_are_never_proposed(world):
     world = (library, *world[1:])
     known = already_known(library, candidates)
     assert list(np.flatnonzero(known)) == [0, 1, 2]
-    decided = {int(candidates.loc[3, "id"])}
-    ranking = rank(world, candidates, decided=decided, params=RankingParams(candidates=50))
-    ids = set(ranking.proposed["track_id"])
-    assert not ids & set(candidates.loc[:3, "id"])
+    ranking = rank(world, candidates, params=RankingParams(candidates=50))
+    assert not set(ranking.proposed["track_id"]) & set(candidates.loc[:2, "id"])
     assert ranking.left_out["in your library"] == 3
-    assert ranking.left_out["already decided"] == 1
 
 
 def test_far_candidates_and_unsure_placements_are_left_out(world):
@@ -149,25 +195,25 @@ def test_far_candidates_and_unsure_placements_are_left_out(world):
     assert (ranking.proposed["confidence"] >= 0.99).all()
 
 
-def test_each_candidate_has_a_reason_naming_its_nearest_library_tracks(world):
+def test_the_reason_names_the_recent_tracks_it_is_closest_to(world):
     library, _, labels, *_ = world
     candidates = world[4].copy()
     candidates.loc[candidates.index[12], "f_tempo"] = 185.0  # a fast one of cluster 1
-    proposed = rank(world, candidates, params=RankingParams(candidates=50, per_artist=50))
-    proposed = proposed.proposed.set_index("track_id")
+    found = evidence(world, {1: 0.8})
+    proposed = rank(world, candidates, found=found, params=WIDE).proposed.set_index("track_id")
     row = proposed.loc[int(candidates.loc[candidates.index[12], "id"])]
-    assert len(row["neighbours"]) == 3
+    assert len(row["neighbours"]) == 3 and 3 <= row["close_to"] <= 10
     members = set(library.loc[labels == 1, "artist"] + " – " + library.loc[labels == 1, "title"])
     assert set(row["neighbours"]) <= members
+    played_most = set(found.weights.recent.argsort()[::-1][: row["close_to"] * 4])
+    named_rows = [
+        int(np.flatnonzero((library["artist"] + " – " + library["title"]) == n)[0])
+        for n in row["neighbours"]
+    ]
+    assert set(named_rows) <= played_most
     assert "faster" in row["stands_out"]
-    assert row["reason"].startswith("Sounds like ") and "faster" in row["reason"]
-
-
-def test_without_history_every_cluster_counts(world):
-    empty = pd.DataFrame(columns=["cluster", "lift", "recent_interest"])
-    ranking = rank(world, interest=empty, params=RankingParams(candidates=100, per_artist=100))
-    assert set(ranking.proposed["cluster"]) == {0, 1, 2}
-    assert ranking.recent_clusters == ()
+    assert row["reason"].startswith(f"Close to {row['close_to']} of the tracks you played most")
+    assert "faster" in row["reason"]
 
 
 def test_no_candidates_is_an_empty_ranking(world):
@@ -175,25 +221,22 @@ def test_no_candidates_is_an_empty_ranking(world):
     assert ranking.proposed.empty and ranking.left_out == {}
 
 
-def test_predicted_preference_reorders_within_a_tier_by_its_weight(world):
+def test_predicted_preference_reorders_by_its_weight(world):
     candidates = world[4]
     liked = -candidates["id"].to_numpy().astype(float)  # lower ids are liked more
-    wide = RankingParams(candidates=100, per_artist=100, per_album=100)
-    plain = rank(world, params=wide, preference=liked).proposed
+    plain = rank(world, params=WIDE, preference=liked).proposed
     blended = rank(
         world,
         params=RankingParams(candidates=100, per_artist=100, per_album=100, preference_weight=1),
         preference=liked,
     ).proposed
     assert sorted(plain["track_id"]) == sorted(blended["track_id"])  # the same candidates
-    # Both clusters proposed are recent interests (one tier): preference alone orders them.
-    assert set(blended["cluster"]) == {0, 1}
     assert list(blended["track_id"]) == sorted(blended["track_id"])
     assert plain["cluster"].iloc[0] == 1 and list(plain["track_id"]) != list(blended["track_id"])
     assert (blended["preference"] == -blended["track_id"]).all()
 
 
-def test_a_mood_context_keeps_only_candidates_in_that_region(world):
+def test_a_mood_context_and_ranges_keep_only_candidates_inside(world):
     candidates = world[4].copy()
     energy = np.linspace(0.05, 0.95, len(candidates))
     candidates["f_energy"] = energy
@@ -202,3 +245,6 @@ def test_a_mood_context_keeps_only_candidates_in_that_region(world):
     chosen = candidates.set_index("id").loc[calm.proposed["track_id"], "f_energy"]
     assert len(chosen) and (chosen <= 0.45).all()
     assert calm.left_out["outside the mood 'calm'"] == int((energy > 0.45).sum())
+    ranged = rank(world, candidates, params=RankingParams(candidates=100, energy_range=(0.5, 0.8)))
+    chosen = candidates.set_index("id").loc[ranged.proposed["track_id"], "f_energy"]
+    assert len(chosen) and chosen.between(0.5, 0.8).all()

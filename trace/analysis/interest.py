@@ -1,14 +1,11 @@
-"""What the person has been into lately: recency-weighted cluster shares against the long run.
+"""Listening events, and the clusters' recency-weighted shares against the long run.
 
 Events are plays (at least 30 s, not skipped) and additions (a track joining the
 library). Each event weighs ``0.5 ** (age / half_life)``, its age counted back from the
 latest event, so an old export still has a "lately". A cluster's recent share is its
 part of the total weight; its long-run share its part of the plain event count; the
-lift is their ratio.
-
-The rule for a recent-interest cluster: lift of at least 1.25 (a quarter more than
-usual), backed by at least 5 weighted events from at least 3 different tracks, so one
-track on repeat does not make a trend.
+lift is their ratio. These are the words of the Recent interest page; which tracks are a
+recent interest is decided at a finer grain, in :mod:`trace.analysis.taste`.
 """
 
 from __future__ import annotations
@@ -19,10 +16,6 @@ import pandas as pd
 
 from trace.errors import ParameterError
 from trace.store import MIN_PLAY_MS, Store
-
-MIN_LIFT = 1.25
-MIN_EVIDENCE = 5.0
-MIN_TRACKS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +48,7 @@ def listening_events(store: Store) -> pd.DataFrame:
 def recent_interest(
     events: pd.DataFrame, cluster_of: pd.Series, params: InterestParams | None = None
 ) -> pd.DataFrame:
-    """Per cluster: recent and long-run share, lift, evidence, and the verdict.
+    """Per cluster: recent and long-run share, lift, evidence (weighted events), tracks.
 
     ``cluster_of`` maps track id → cluster label; events of unclustered tracks (noise,
     or no features) are left out. Sorted by lift, highest first.
@@ -63,15 +56,7 @@ def recent_interest(
     params = params or InterestParams()
     frame = events.assign(cluster=events["track_id"].map(cluster_of))
     frame = frame[frame["cluster"].notna() & (frame["cluster"] >= 0)]
-    columns = [
-        "cluster",
-        "recent_share",
-        "long_run_share",
-        "lift",
-        "evidence",
-        "tracks",
-        "recent_interest",
-    ]
+    columns = ["cluster", "recent_share", "long_run_share", "lift", "evidence", "tracks"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     age_days = (frame["at"].max() - frame["at"]).dt.total_seconds() / 86400
@@ -86,11 +71,6 @@ def recent_interest(
         }
     )
     result["lift"] = result["recent_share"] / result["long_run_share"]
-    result["recent_interest"] = (
-        (result["lift"] >= MIN_LIFT)
-        & (result["evidence"] >= MIN_EVIDENCE)
-        & (result["tracks"] >= MIN_TRACKS)
-    )
     result = result.reset_index().astype({"cluster": int})
     return result[columns].sort_values("lift", ascending=False, ignore_index=True)
 

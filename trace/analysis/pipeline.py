@@ -44,8 +44,18 @@ from trace.analysis.interest import (
 from trace.analysis.params import ClusterParams, EmbedParams, FeatureParams, RankingParams
 from trace.analysis.preference import PreferenceModel, learn_preference
 from trace.analysis.profiles import ClusterProfile, profile_clusters
-from trace.analysis.recommend import Ranking, rank_candidates
+from trace.analysis.recommend import Evidence, Ranking, rank_candidates
 from trace.analysis.table import feature_table
+from trace.analysis.taste import (
+    Interest,
+    ShiftModel,
+    TasteWeights,
+    clusters_of,
+    describe,
+    find_interests,
+    fit_shift,
+    taste_weights,
+)
 from trace.audio.windows import Windows, extractor_id
 from trace.errors import ParameterError
 from trace.store import Store
@@ -226,9 +236,11 @@ class StageCache:
                 self._pending.pop((stage, key), None)
             return value
 
-    def clear(self) -> None:
+    def clear(self, *stages: str) -> None:
+        """Forget the named stages' results (none named: every stage's)."""
         with self._lock:
-            self._stages.clear()
+            for stage in stages or list(self._stages):
+                self._stages.pop(stage, None)
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,9 @@ class Analysis:
     model: ClusterModel | None
     """``None`` when there are fewer than 2 clusters to tell apart."""
     interest: pd.DataFrame
+    """Per cluster: recent and usual share, lift, whether it holds a recent interest."""
+    interests: pd.DataFrame
+    """The recent interests (:func:`trace.analysis.taste.describe`)."""
     timeline: pd.DataFrame
     candidates: pd.DataFrame
     """Candidates with features, plus ``cluster``, ``confidence``, ``unlike`` and the
@@ -292,6 +307,7 @@ class Pipeline:
         i, p, cluster = self.inputs, self.params, self.params.cluster
         table = (i.database, i.features, i.extractor)
         space = (*table, p.features, self.space_embed)
+        knn = (p.embed.n_neighbors, p.embed.metric)
         keys = {
             "library": table,
             "pool": table,
@@ -305,7 +321,10 @@ class Pipeline:
             "genre": (*table, p.features),
             "placed": (*space, p.cluster),
             "events": (i.database, i.plays),
-            "interest": (*space, p.cluster, i.plays, p.interest),
+            "interest": (*space, p.cluster, knn, i.plays, p.interest),
+            "interests": (*space, p.cluster, knn, i.plays, p.interest),
+            "taste": (*table, p.features, knn, i.plays, p.interest),
+            "shift": (*table, p.features, i.plays, p.interest, p.embed.seed),
             "preference": (*table, p.features, i.plays, i.decisions),
             "ranking": (*space, p.cluster, i.plays, p.interest, i.decisions, p.ranking),
         }
@@ -438,17 +457,51 @@ class Pipeline:
         return self._stage("events", read)
 
     def interest(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Recent interest per cluster, and the monthly timeline."""
+        """Recent and usual share per cluster (``recent_interest``: the cluster holds
+        most of a recent interest's tracks), and the monthly timeline."""
 
         def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-            cluster_of = pd.Series(self.clustering().labels, index=self.library()["id"])
+            labels = self.clustering().labels
+            cluster_of = pd.Series(labels, index=self.library()["id"])
             events = self.events()
+            table = recent_interest(events, cluster_of, self.params.interest)
+            holding = clusters_of(self.taste()[1], labels)
             return (
-                recent_interest(events, cluster_of, self.params.interest),
+                table.assign(recent_interest=table["cluster"].isin(holding)),
                 monthly_timeline(events, cluster_of),
             )
 
         return self._stage("interest", compute)
+
+    def interests(self) -> pd.DataFrame:
+        """The recent interests in the words of the map (:func:`describe`)."""
+        return self._stage(
+            "interests",
+            lambda: describe(
+                self.taste()[1], self.library(), self.clustering().labels, self.names()
+            ),
+        )
+
+    def taste(self) -> tuple[TasteWeights, tuple[Interest, ...]]:
+        """Each library track's recent and usual share, and the recent interests found
+        in its neighbourhoods (:mod:`trace.analysis.taste`)."""
+
+        def compute() -> tuple[TasteWeights, tuple[Interest, ...]]:
+            weights = taste_weights(
+                self.events(), self.library()["id"].to_numpy(), self.params.interest.half_life_days
+            )
+            neighbours, _ = knn_for(self.scaled().values, self.space_embed)
+            return weights, tuple(find_interests(weights, neighbours))
+
+        return self._stage("taste", compute)
+
+    def shift(self) -> ShiftModel | None:
+        """The forest that tells recent listening from usual by the audio (None without
+        history): what the ranking scores candidates with."""
+        return self._stage(
+            "shift",
+            lambda: fit_shift(self.scaled().values, self.taste()[0], seed=self.params.embed.seed),
+        )
 
     def preference(self) -> tuple[PreferenceModel | str, np.ndarray | None]:
         """The preference forest of the current evidence, decisions included (or why none),
@@ -475,7 +528,17 @@ class Pipeline:
                 return Ranking(pd.DataFrame(), {}, ())
             with self._store() as store:
                 decisions = store.decisions()
-            decided = set(decisions["track_id"].astype(int))
+            weights, interests = self.taste()
+            verdict = dict(
+                zip(decisions["track_id"].astype(int), decisions["decision"], strict=True)
+            )
+            evidence = Evidence(
+                weights,
+                interests,
+                self.shift(),
+                approved=frozenset(t for t, d in verdict.items() if d == "approved"),
+                rejected=frozenset(t for t, d in verdict.items() if d == "rejected"),
+            )
             liking = None
             if self.params.ranking.preference_weight > 0:
                 liking = self.preference()[1]
@@ -486,8 +549,7 @@ class Pipeline:
                 candidates,
                 self.pool_values(),
                 model,
-                self.interest()[0],
-                decided=decided,
+                evidence,
                 params=self.params.ranking,
                 preference=liking,
             )
@@ -536,6 +598,7 @@ class Pipeline:
             profiles=self.profiles(),
             model=None if isinstance(model, str) else model,
             interest=interest,
+            interests=self.interests(),
             timeline=timeline,
             candidates=self.placed(),
             ranking=self.ranking(),
@@ -559,12 +622,11 @@ def analyse(
     return Pipeline(Inputs.of(store, extractor), params).analysis(progress)
 
 
-def interest_artists(analysis: Analysis, *, per_cluster: int = 3) -> list[str]:
-    """The most frequent artists of each recent-interest cluster (strongest lift first):
-    whom to search around for candidates."""
-    if analysis.interest.empty:
-        return []
-    recent = analysis.interest[analysis.interest["recent_interest"]]
-    top = {p.cluster: p.top_artists[:per_cluster] for p in analysis.profiles}
-    strongest_first = recent.sort_values("lift", ascending=False)["cluster"]
-    return list(dict.fromkeys(a for c in strongest_first for a in top.get(c, [])))
+def interest_artists(analysis: Analysis, *, per_interest: int = 3) -> list[str]:
+    """The most frequent artists of each recent interest (strongest first): whom to
+    search around for candidates."""
+    return list(
+        dict.fromkeys(
+            a for artists in analysis.interests["artists"] for a in artists[:per_interest]
+        )
+    )

@@ -1,21 +1,26 @@
 """Ranking candidates for the person's recent interests, each with a reason.
 
-A candidate's score is the chance the forest gives it of belonging to each
-recent-interest cluster, weighted by that cluster's lift and summed. Candidates the
-forest places (most probably) in a recent-interest cluster, with at least the minimum
-confidence, come first; after them, those of *rising* clusters — lift above 1 without
-yet meeting the recent-interest rule — so a list is not cut short when one interest has
-few candidates (their reason says so). With no listening history to tell what is
-recent, every cluster counts and the surest placements come first.
+**Score.** A forest trained to tell the recent listening from the usual by the audio
+(:class:`trace.analysis.taste.ShiftModel`) gives each candidate the probability that it
+belongs to the recent listening: the density ratio of recent to usual around it, in the
+features that moved. On real recordings this beat every fixed-distance rule we tried,
+TRACE's earlier cluster lift included (docs/PERFORMANCE.md). Ties, and the order without
+a forest, go by the *recent affinity*: the mean recent share of the candidate's nearest
+library tracks (Gaussian weights on the distance). With no listening history the surest
+placements come first.
 
-Never proposed: a candidate "unlike anything in your library", one already in it (the
-same file, the same ISRC, or the same normalised artist and title), or one already
-approved or rejected. Per-artist and per-album caps keep the
-list varied; the best-scored tracks of an artist come first.
+**Decisions teach it.** A candidate like an approved one is lifted, up to double, and
+one like a rejected one is pulled down, by their similarity (1 for the same sound, 0
+far away). So each round of decisions sharpens the next.
 
-The reason: the three library tracks of its cluster nearest to it in the scaled feature
-space, and the features in which it differs most from that cluster (in library standard
-deviations), e.g. "Sounds like A – X, B – Y; faster, brighter".
+**Never proposed:** a candidate unlike anything in the library, one already in it (the
+same file, ISRC, or normalised artist and title), one already decided, one the forest
+places with less than the least confidence, one outside the mood or the ranges.
+Per-artist and per-album caps keep the list varied.
+
+**The reason** names the recent tracks the candidate is closest to, and the interest it
+serves: "Close to 6 of the tracks you played most lately: A – X, B – Y, C – Z", then
+the features in which it differs most from them ("— but faster, brighter").
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sklearn.neighbors import NearestNeighbors
 from trace.analysis.classify import ClusterModel
 from trace.analysis.mood import REGIONS, in_ranges, mood_axes
 from trace.analysis.params import RankingParams
+from trace.analysis.taste import Interest, ShiftModel, TasteWeights, clusters_of
 from trace.library.text import match_key
 
 COMPARATIVES: dict[str, tuple[str, str]] = {
@@ -43,10 +49,33 @@ COMPARATIVES: dict[str, tuple[str, str]] = {
     "spectral_flatness_mean": ("noisier", "more tonal"),
     "pulse_clarity": ("steadier beat", "looser rhythm"),
 }
-"""Feature → (word when the candidate is above its cluster, word when below)."""
-NEIGHBOURS = 3
+"""Feature → (word when the candidate is above its neighbours, word when below)."""
+NEIGHBOURS = 10
+"""How many reference tracks a candidate is compared with."""
+NAMED = 3
+"""How many of them its reason names."""
+TOP_RECENT = 0.5
+"""The tracks "played most lately": those holding this share of the recent weight."""
+REJECTED_PULL = 1.0
+APPROVED_BOOST = 1.0
 MIN_DIFFERENCE = 0.5
 EXCLUSIONS = ("in your library", "already decided", "unlike anything", "low confidence")
+COLUMNS = [
+    "track_id",
+    "artist",
+    "title",
+    "album",
+    "location",
+    "cluster",
+    "confidence",
+    "score",
+    "interest",
+    "close_to",
+    "neighbours",
+    "stands_out",
+    "reason",
+    "preference",
+]
 
 
 @dataclass(frozen=True)
@@ -56,10 +85,31 @@ class Ranking:
     proposed: pd.DataFrame
     """One row per proposed candidate: ``track_id``, ``artist``, ``title``, ``album``,
     ``location`` (path or Spotify URI), ``cluster``, ``confidence``, ``score``,
-    ``neighbours`` (list of "Artist – Title"), ``stands_out`` (list of words), ``reason``."""
+    ``interest`` (the number of the interest it serves, from 1; 0 for none),
+    ``close_to`` (how many of its nearest tracks are among those played most lately),
+    ``neighbours`` (the named ones, "Artist – Title"), ``stands_out`` (words),
+    ``reason``, ``preference``."""
     left_out: dict[str, int] = field(default_factory=dict)
     """Reason → how many candidates it kept out (including those beyond the caps)."""
     recent_clusters: tuple[int, ...] = ()
+    """The clusters the recent interests lie in most, strongest interest first."""
+    interests: tuple[Interest, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the ranking knows of the person: the library's recent and usual shares, the
+    recent interests, and the decisions taken."""
+
+    weights: TasteWeights
+    interests: tuple[Interest, ...] = ()
+    shift: ShiftModel | None = None
+    approved: frozenset[int] = frozenset()
+    rejected: frozenset[int] = frozenset()
+
+    @property
+    def decided(self) -> frozenset[int]:
+        return self.approved | self.rejected
 
 
 def _keys(frame: pd.DataFrame) -> pd.Series:
@@ -87,12 +137,115 @@ def _label(frame: pd.DataFrame) -> pd.Series:
     return artist + " – " + frame["title"].fillna("")
 
 
-def _stands_out(candidate: pd.Series, centre: pd.Series, spread: pd.Series) -> list[str]:
-    differences = ((candidate - centre) / spread).dropna()
-    differences.index = [str(f).removeprefix("f_") for f in differences.index]
-    named = differences[[f for f in differences.index if f in COMPARATIVES]]
-    strongest = named[named.abs() >= MIN_DIFFERENCE].abs().sort_values(ascending=False)
-    return [COMPARATIVES[f][0 if named[f] > 0 else 1] for f in strongest.index[:2]]
+# -- scoring ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Affinity:
+    """Per candidate: its nearest reference rows, their weights, and the affinities."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    recent: np.ndarray
+    usual: np.ndarray
+    approved: np.ndarray
+    """Similarity (0–1) to the nearest approved candidate."""
+    rejected: np.ndarray
+    """Similarity (0–1) to the nearest rejected candidate."""
+
+    def taught(self, score: np.ndarray) -> np.ndarray:
+        """``score`` lifted near approved candidates and pulled down near rejected ones."""
+        return (
+            score * (1.0 + APPROVED_BOOST * self.approved) * (1.0 - REJECTED_PULL * self.rejected)
+        )
+
+
+def affinity(
+    library_values: np.ndarray,
+    candidates: pd.DataFrame,
+    candidate_values: np.ndarray,
+    evidence: Evidence,
+) -> Affinity:
+    """Each candidate against its :data:`NEIGHBOURS` nearest library tracks, and its
+    similarity to the nearest approved and rejected candidates (itself left out)."""
+    weights = evidence.weights
+    k = min(NEIGHBOURS, len(library_values))
+    distances, rows = (
+        NearestNeighbors(n_neighbors=k).fit(library_values).kneighbors(candidate_values)
+    )
+    scale = float(np.median(distances[:, -1])) or 1.0
+    nearest = distances[:, :1]  # relative to the nearest, so a far candidate has weights too
+    kernel = np.exp(-0.5 * ((distances / scale) ** 2 - (nearest / scale) ** 2))
+    kernel /= kernel.sum(axis=1, keepdims=True)
+    ids = candidates["id"].to_numpy()
+    return Affinity(
+        rows=rows,
+        weights=kernel,
+        recent=(kernel * weights.recent[rows]).sum(axis=1),
+        usual=(kernel * weights.usual[rows]).sum(axis=1),
+        approved=_similarity(candidate_values, np.isin(ids, list(evidence.approved)), scale),
+        rejected=_similarity(candidate_values, np.isin(ids, list(evidence.rejected)), scale),
+    )
+
+
+def _similarity(values: np.ndarray, chosen: np.ndarray, scale: float) -> np.ndarray:
+    """Each row's similarity, exp(−d²/2s²), to the nearest ``chosen`` row other than
+    itself (0 when there is none)."""
+    if chosen.sum() == 0 or (chosen.sum() == 1 and len(values) == 1):
+        return np.zeros(len(values))
+    k = min(2, int(chosen.sum()))
+    distances, rows = NearestNeighbors(n_neighbors=k).fit(values[chosen]).kneighbors(values)
+    itself = np.full(len(values), -1)
+    itself[chosen] = np.arange(int(chosen.sum()))
+    nearest = np.where(rows[:, 0] == itself, distances[:, -1], distances[:, 0])
+    if k == 1:
+        nearest = np.where(itself >= 0, np.inf, nearest)
+    return np.exp(-0.5 * (nearest / scale) ** 2)
+
+
+def served_interest(near: Affinity, interests: tuple[Interest, ...], n: int) -> np.ndarray:
+    """Per candidate: 1 + the index of the interest most of its nearest tracks belong to
+    (by weight), or 0 when none holds a third of them."""
+    served = np.zeros(len(near.rows), int)
+    best = np.zeros(len(near.rows))
+    for number, interest in enumerate(interests, start=1):
+        member = np.zeros(n, bool)
+        member[interest.rows] = True
+        share = (near.weights * member[near.rows]).sum(axis=1)
+        better = (share > best) & (share >= 1 / 3)
+        served[better], best[better] = number, share[better]
+    return served
+
+
+# -- filtering and caps ------------------------------------------------------------------
+
+
+def exclusions(
+    library: pd.DataFrame,
+    candidates: pd.DataFrame,
+    candidate_values: np.ndarray,
+    model: ClusterModel,
+    confidence: np.ndarray,
+    decided: frozenset[int],
+    params: RankingParams,
+) -> dict[str, np.ndarray]:
+    """Reason → which candidates it keeps out, in the order they are counted."""
+    distance = model.library_index.kneighbors(candidate_values, n_neighbors=1)[0][:, 0]
+    reasons = {
+        "in your library": already_known(library, candidates).to_numpy(),
+        "already decided": candidates["id"].isin(decided).to_numpy(),
+        "unlike anything": distance > model.unlike_distance,
+        "low confidence": confidence < params.min_confidence,
+    }
+    axes = mood_axes(candidates.reset_index(drop=True))
+    if params.mood:
+        reasons[f"outside the mood '{params.mood}'"] = ~in_ranges(
+            axes, *REGIONS[params.mood]
+        ).to_numpy()
+    if params.valence_range != (0.0, 1.0) or params.energy_range != (0.0, 1.0):
+        inside = in_ranges(axes, params.valence_range, params.energy_range)
+        reasons["outside the valence and energy ranges"] = ~inside.to_numpy()
+    return reasons
 
 
 def _capped(order: pd.DataFrame, params: RankingParams) -> tuple[list[int], int]:
@@ -101,11 +254,13 @@ def _capped(order: pd.DataFrame, params: RankingParams) -> tuple[list[int], int]
     per_album: dict[tuple[str, str], int] = {}
     kept: list[int] = []
     dropped = 0
-    for position, row in order.iterrows():
-        artist = str(row["artist"] or "").casefold()
-        album = (artist, str(row["album"] or "").casefold())
+    for position, artist_name, album_name in zip(
+        order.index, order["artist"], order["album"], strict=True
+    ):
+        artist = str(artist_name or "").casefold()
+        album = (artist, str(album_name or "").casefold())
         if per_artist.get(artist, 0) >= params.per_artist or (
-            row["album"] and per_album.get(album, 0) >= params.per_album
+            album_name and per_album.get(album, 0) >= params.per_album
         ):
             dropped += 1
             continue
@@ -117,6 +272,76 @@ def _capped(order: pd.DataFrame, params: RankingParams) -> tuple[list[int], int]
     return kept, dropped
 
 
+# -- reasons -----------------------------------------------------------------------------
+
+
+def _stands_out(candidate: pd.Series, centre: pd.Series, spread: pd.Series) -> list[str]:
+    differences = ((candidate - centre) / spread).dropna()
+    differences.index = [str(f).removeprefix("f_") for f in differences.index]
+    named = differences[[f for f in differences.index if f in COMPARATIVES]]
+    strongest = named[named.abs() >= MIN_DIFFERENCE].abs().sort_values(ascending=False)
+    return [COMPARATIVES[f][0 if named[f] > 0 else 1] for f in strongest.index[:2]]
+
+
+def _top_recent(weights: TasteWeights) -> np.ndarray:
+    """Library rows of the tracks played most lately: the fewest holding
+    :data:`TOP_RECENT` of the recent weight."""
+    order = np.argsort(-weights.recent, kind="stable")
+    held = np.cumsum(weights.recent[order])
+    count = int(np.searchsorted(held, TOP_RECENT * held[-1])) + 1 if held[-1] > 0 else 0
+    top = np.zeros(len(weights.recent), bool)
+    top[order[:count]] = True
+    return top
+
+
+def explain(
+    chosen: pd.DataFrame,
+    near: Affinity,
+    library: pd.DataFrame,
+    weights: TasteWeights,
+    interests: tuple[Interest, ...],
+    labels: np.ndarray,
+) -> pd.DataFrame:
+    """``close_to``, ``neighbours``, ``stands_out`` and ``reason`` of each chosen row
+    (``chosen["_row"]``: its row in ``near``). What stands out is measured against the
+    interest it serves, else its cluster, else its neighbours."""
+    n = len(library)
+    names = _label(library).to_numpy()
+    top = _top_recent(weights)
+    features = library[[c for c in library.columns if c.startswith("f_")]].astype(float)
+    spread = features.std().replace(0, np.nan)
+    rows = []
+    for row_number, served, cluster in zip(
+        chosen["_row"], chosen["interest"], chosen["cluster"], strict=True
+    ):
+        nearest = near.rows[row_number]
+        library_rows = nearest[nearest < n]
+        if served:
+            centre = interests[served - 1].rows
+        else:
+            centre = np.flatnonzero(labels == cluster) if cluster >= 0 else library_rows
+        close = [r for r in library_rows if top[r]]
+        shown = close[:NAMED] or list(library_rows[:NAMED])
+        neighbours = [str(names[r]) for r in shown]
+        own = chosen.loc[chosen["_row"] == row_number, features.columns].iloc[0]
+        stands_out = _stands_out(own, features.iloc[centre].mean(), spread)
+        if close:
+            reason = f"Close to {len(close)} of the tracks you played most lately: " + "; ".join(
+                neighbours
+            )
+        else:
+            reason = "Sounds like " + "; ".join(neighbours)
+        if served and len(interests) > 1:
+            reason = f"For your recent interest {served}. " + reason
+        if stands_out:
+            reason += " — but " + ", ".join(stands_out)
+        rows.append((len(close), neighbours, stands_out, reason))
+    return pd.DataFrame(rows, columns=["close_to", "neighbours", "stands_out", "reason"])
+
+
+# -- the ranking -------------------------------------------------------------------------
+
+
 def rank_candidates(
     library: pd.DataFrame,
     library_values: np.ndarray,
@@ -124,9 +349,8 @@ def rank_candidates(
     candidates: pd.DataFrame,
     candidate_values: np.ndarray,
     model: ClusterModel,
-    interest: pd.DataFrame,
+    evidence: Evidence,
     *,
-    decided: set[int] | frozenset[int] = frozenset(),
     params: RankingParams | None = None,
     preference: np.ndarray | None = None,
 ) -> Ranking:
@@ -134,102 +358,54 @@ def rank_candidates(
 
     ``library``/``candidates`` are feature tables (:func:`trace.analysis.table.feature_table`)
     whose rows align with ``library_values``/``candidate_values`` (the same fitted
-    scaling); ``labels`` the library's clusters; ``interest`` the result of
-    :func:`trace.analysis.interest.recent_interest`; ``decided`` the track ids already approved
-    or rejected; ``preference`` the predicted preference of each candidate
-    (:mod:`trace.analysis.preference`), blended into the order by ``params.preference_weight``:
-    within each tier the order follows ``(1 − w) × rank of score + w × rank of
-    preference``. ``params.mood`` keeps only candidates in that region of the mood plane.
+    scaling); ``labels`` the library's clusters; ``preference`` the predicted preference
+    of each candidate (:mod:`trace.analysis.preference`), blended into the order by
+    ``params.preference_weight``: ``(1 − w) × rank of score + w × rank of preference``.
     """
     params = params or RankingParams()
-    empty = pd.DataFrame(
-        columns=[
-            "track_id",
-            "artist",
-            "title",
-            "album",
-            "location",
-            "cluster",
-            "confidence",
-            "score",
-            "neighbours",
-            "stands_out",
-            "reason",
-            "preference",
-        ]
-    )
-    recent = interest[interest["recent_interest"]] if len(interest) else interest
-    lifts = dict(zip(recent["cluster"], recent["lift"], strict=True)) if len(recent) else {}
-    rising = (
-        {
-            c: lift
-            for c, lift in zip(interest["cluster"], interest["lift"], strict=True)
-            if lift > 1.0 and c not in lifts
-        }
-        if lifts
-        else {}
-    )
+    interests = evidence.interests
+    recent_clusters = clusters_of(interests, labels)
     if candidates.empty:
-        return Ranking(empty, {}, tuple(lifts))
+        return Ranking(pd.DataFrame(columns=COLUMNS), {}, recent_clusters, interests)
 
     probabilities = model.forest.predict_proba(candidate_values)
-    classes = model.forest.classes_
-    best = probabilities.argmax(axis=1)
-    cluster = classes[best]
+    cluster = model.forest.classes_[probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1)
-    distance = model.library_index.kneighbors(candidate_values, n_neighbors=1)[0][:, 0]
-    tier = np.zeros(len(cluster), int)  # 0: a recent interest, 1: rising, 2: neither
-    if lifts:
-        weights = np.array([lifts.get(c, rising.get(c, 0.0)) for c in classes])
-        score = probabilities @ weights
-        tier[~np.isin(cluster, list(lifts))] = 1
-        tier[~np.isin(cluster, [*lifts, *rising])] = 2
-    else:  # no history: every cluster counts, the surest placements first
-        score = confidence.copy()
-    in_focus = tier < 2
+    near = affinity(library_values, candidates, candidate_values, evidence)
+    if evidence.shift is not None:
+        score = near.taught(evidence.shift.recent_probability(candidate_values))
+        fallback = near.taught(near.recent)
+    else:  # no history: the surest placements first
+        score = fallback = near.taught(confidence)
 
-    reasons = {
-        "in your library": already_known(library, candidates).to_numpy(),
-        "already decided": candidates["id"].isin(decided).to_numpy(),
-        "unlike anything": distance > model.unlike_distance,
-        "low confidence": confidence < params.min_confidence,
-    }
-    axes = mood_axes(candidates.reset_index(drop=True))
-    if params.mood:
-        inside = in_ranges(axes, *REGIONS[params.mood])
-        reasons[f"outside the mood '{params.mood}'"] = ~inside.to_numpy()
-    if params.valence_range != (0.0, 1.0) or params.energy_range != (0.0, 1.0):
-        inside = in_ranges(axes, params.valence_range, params.energy_range)
-        reasons["outside the valence and energy ranges"] = ~inside.to_numpy()
     left_out: dict[str, int] = {}
     eligible = np.ones(len(candidates), bool)
+    reasons = exclusions(
+        library, candidates, candidate_values, model, confidence, evidence.decided, params
+    )
     for reason, mask in reasons.items():
         hit = mask & eligible
         if hit.any():
             left_out[reason] = int(hit.sum())
         eligible &= ~mask
-    if lifts:
-        outside = eligible & ~in_focus
-        if outside.any():
-            left_out["not in a recent-interest or rising cluster"] = int(outside.sum())
-        eligible &= in_focus
 
     liking = np.full(len(candidates), np.nan) if preference is None else preference
     frame = candidates.assign(
         cluster=cluster,
         confidence=confidence,
         score=score,
+        _fallback=fallback,
         preference=liking,
-        _tier=tier,
+        interest=served_interest(near, interests, len(library)),
         _row=np.arange(len(candidates)),
     )[eligible]
     weight = params.preference_weight if preference is not None else 0.0
     frame["_order"] = (1 - weight) * frame["score"].rank(pct=True)
     if weight:
         frame["_order"] += weight * frame["preference"].rank(pct=True)
-    order = frame.sort_values(  # ties: the track stored first, however the frame was loaded
-        ["_tier", "_order", "confidence", "id"],
-        ascending=[True, False, False, True],
+    order = frame.sort_values(  # last ties: the track stored first, however it was loaded
+        ["_order", "_fallback", "confidence", "id"],
+        ascending=[False, False, False, True],
         kind="stable",
     )
     kept, dropped = _capped(order, params)
@@ -237,26 +413,8 @@ def rank_candidates(
         left_out["beyond the per-artist or per-album cap"] = dropped
     chosen = order.loc[kept]
     if chosen.empty:
-        return Ranking(empty, left_out, tuple(lifts))
-
-    names = _label(library).to_numpy()
-    features = library[[c for c in library.columns if c.startswith("f_")]].astype(float)
-    spread = features.std().replace(0, np.nan)
-    rows = []
-    for _, row in chosen.iterrows():
-        members = np.flatnonzero(labels == row["cluster"])
-        k = min(NEIGHBOURS, len(members))
-        index = NearestNeighbors(n_neighbors=k).fit(library_values[members])
-        nearest = members[index.kneighbors(candidate_values[[row["_row"]]])[1][0]]
-        neighbours = [str(n) for n in names[nearest]]
-        own = row[features.columns].astype(float)
-        stands_out = _stands_out(own, features.iloc[members].mean(), spread)
-        reason = "Sounds like " + "; ".join(neighbours)
-        if row["_tier"] == 1:
-            reason = "From a rising interest. " + reason
-        if stands_out:
-            reason += " — but " + ", ".join(stands_out)
-        rows.append((neighbours, stands_out, reason))
+        return Ranking(pd.DataFrame(columns=COLUMNS), left_out, recent_clusters, interests)
+    told = explain(chosen, near, library, evidence.weights, interests, labels)
     location = chosen["path"].where(chosen["path"].notna(), chosen.get("spotify_uri"))
     proposed = pd.DataFrame(
         {
@@ -268,10 +426,9 @@ def rank_candidates(
             "cluster": chosen["cluster"].astype(int).to_numpy(),
             "confidence": chosen["confidence"].to_numpy(),
             "score": chosen["score"].to_numpy(),
-            "neighbours": [r[0] for r in rows],
-            "stands_out": [r[1] for r in rows],
-            "reason": [r[2] for r in rows],
+            "interest": chosen["interest"].astype(int).to_numpy(),
+            **{c: told[c].to_numpy() for c in told.columns},
             "preference": chosen["preference"].to_numpy(),
         }
     )
-    return Ranking(proposed, left_out, tuple(lifts))
+    return Ranking(proposed[COLUMNS], left_out, recent_clusters, interests)

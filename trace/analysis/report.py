@@ -60,6 +60,21 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             }
             for p in analysis.profiles
         ],
+        "interests": [
+            {
+                "number": int(row.number),
+                "name": row.name,
+                "lift": _number(row.lift),
+                "recent_share": _number(row.recent_share),
+                "usual_share": _number(row.usual_share),
+                "tracks": int(row.tracks),
+                "played_most": list(row.top_tracks),
+                "artists": list(row.artists),
+                "genres": list(row.genres),
+                "clusters": list(row.clusters),
+            }
+            for row in analysis.interests.itertuples()
+        ],
         "recent_interest": [
             {
                 "cluster": int(row.cluster),
@@ -69,7 +84,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "long_run_share": _number(row.long_run_share),
                 "evidence": _number(row.evidence),
                 "tracks": int(row.tracks),
-                "recent_interest": bool(row.recent_interest),
+                "holds_a_recent_interest": bool(row.recent_interest),
             }
             for row in analysis.interest.itertuples()
         ],
@@ -83,6 +98,8 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "cluster_name": names.get(int(row.cluster)),
                 "confidence": _number(row.confidence),
                 "score": _number(row.score),
+                "interest": int(row.interest) or None,
+                "close_to": int(row.close_to),
                 "neighbours": list(row.neighbours),
                 "stands_out": list(row.stands_out),
                 "reason": row.reason,
@@ -157,7 +174,16 @@ def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
             f"{persistence[p.cluster]:.2f}  ({who})"
         )
     names = {p.cluster: p.name for p in analysis.profiles}
-    lines += ["", "Recent interest (lift = recent share ÷ long-run share):"]
+    lines += ["", "Recent interests (where your listening moved, track by track):"]
+    if analysis.interests.empty:
+        lines.append("  nothing stands out lately: your recent listening looks like your usual")
+    for row in analysis.interests.itertuples():
+        lines.append(
+            f"  {row.name}: {row.tracks} tracks, {row.recent_share:.0%} of your recent "
+            f"listening (usual {row.usual_share:.0%}, lift {row.lift:.1f}); "
+            f"played most: {'; '.join(row.top_tracks[:3])}"
+        )
+    lines += ["", "Clusters lately (lift = recent share ÷ long-run share):"]
     if analysis.interest.empty and analysis.clustering.n_clusters == 0:
         lines.append("  no clusters to compare; lower --min-cluster-size")
     elif analysis.interest.empty:

@@ -1,0 +1,133 @@
+"""Recent interest at the grain of neighbourhoods: weights, lift, the groups found."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trace.analysis.embed import knn_graph
+from trace.analysis.taste import MIN_TRACKS, find_interests, taste_weights
+
+NOW = pd.Timestamp("2026-06-01", tz="UTC")
+BLOBS = 6
+PER_BLOB = 30
+
+
+def library(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Six blobs of 30 tracks in 8 dimensions; ids 0–179, blob = id // 30."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 4, (BLOBS, 8))
+    points = np.vstack([rng.normal(c, 1.0, (PER_BLOB, 8)) for c in centres])
+    return points, np.arange(BLOBS * PER_BLOB)
+
+
+def neighbours(points: np.ndarray) -> np.ndarray:
+    return knn_graph(points, n_neighbors=15, metric="euclidean")[0]
+
+
+def history(
+    rng: np.random.Generator, favourite: dict[int, float], days: int, per_day: int = 10
+) -> pd.DataFrame:
+    """Plays of tracks drawn blob by blob with ``favourite`` (blob → share) over ``days``
+    days up to NOW; other blobs share the rest evenly."""
+    rest = (1 - sum(favourite.values())) / (BLOBS - len(favourite))
+    shares = np.array([favourite.get(b, rest) for b in range(BLOBS)])
+    blobs = rng.choice(BLOBS, size=days * per_day, p=shares)
+    tracks = blobs * PER_BLOB + rng.integers(0, PER_BLOB, len(blobs))
+    at = NOW - pd.to_timedelta(rng.uniform(0, days, len(blobs)), unit="D")
+    return pd.DataFrame({"track_id": tracks, "at": at, "kind": "play"})
+
+
+def listener(shift: dict[int, float] | None, seed: int = 0) -> pd.DataFrame:
+    """400 days of even listening, then (with ``shift``) 50 days leaning to some blobs."""
+    rng = np.random.default_rng(seed)
+    old = history(rng, {}, 400)
+    old["at"] -= pd.Timedelta(days=50)
+    new = history(rng, shift or {}, 50)
+    return pd.concat([old, new], ignore_index=True)
+
+
+def test_weights_are_shares_and_recent_plays_weigh_more():
+    _, ids = library()
+    events = pd.DataFrame(
+        {
+            "track_id": [0, 0, 1, 2],
+            "at": [NOW, NOW - pd.Timedelta(days=30), NOW - pd.Timedelta(days=60), NOW],
+            "kind": "play",
+        }
+    )
+    weights = taste_weights(events, ids, half_life_days=30)
+    assert np.isclose(weights.recent.sum(), 1) and np.isclose(weights.usual.sum(), 1)
+    assert weights.usual[0] == 0.5 and weights.usual[1] == 0.25
+    assert np.isclose(weights.recent[0], 1.5 * weights.recent[2])  # now, and 30 days ago
+    assert np.isclose(weights.recent[2], 4 * weights.recent[1])  # two half-lives apart
+    assert weights.played[[0, 1, 2]].all() and not weights.played[3:].any()
+
+
+def test_a_new_interest_is_found_and_made_of_its_blob():
+    points, ids = library()
+    weights = taste_weights(listener({4: 0.8}), ids, half_life_days=30)
+    found = find_interests(weights, neighbours(points))
+    assert len(found) == 1
+    blobs = found[0].rows // PER_BLOB
+    assert (blobs == 4).mean() >= 0.9
+    assert found[0].lift > 2 and found[0].recent_share > 0.5
+    assert np.all(np.diff(weights.recent[found[0].rows]) <= 0)  # strongest first
+
+
+def test_an_interest_spread_over_two_blobs_is_found_there():
+    points, ids = library()
+    weights = taste_weights(listener({1: 0.4, 5: 0.4}), ids, half_life_days=30)
+    found = find_interests(weights, neighbours(points))
+    blobs = {int(np.bincount(i.rows // PER_BLOB).argmax()) for i in found}
+    assert blobs == {1, 5}
+
+
+def test_a_listener_whose_habits_did_not_change_has_no_interest():
+    points, ids = library()
+    for seed in range(5):
+        weights = taste_weights(listener(None, seed=seed), ids, half_life_days=30)
+        assert find_interests(weights, neighbours(points)) == []
+
+
+def test_one_track_on_repeat_is_not_a_trend():
+    points, ids = library()
+    events = listener(None)
+    repeat = pd.DataFrame({"track_id": 7, "at": [NOW] * 300, "kind": "play"})
+    weights = taste_weights(pd.concat([events, repeat]), ids, half_life_days=30)
+    assert weights.played.sum() > MIN_TRACKS
+    assert find_interests(weights, neighbours(points)) == []
+
+
+def test_no_history_no_interest():
+    points, ids = library()
+    empty = pd.DataFrame({"track_id": [], "at": pd.to_datetime([], utc=True), "kind": []})
+    weights = taste_weights(empty, ids, half_life_days=30)
+    assert weights.recent.sum() == 0
+    assert find_interests(weights, neighbours(points)) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    plays=st.lists(st.tuples(st.integers(0, 179), st.floats(0, 500)), min_size=1, max_size=300),
+    copies=st.integers(1, 4),
+)
+def test_shares_sum_to_one_and_repeating_the_history_changes_nothing(plays, copies):
+    points, ids = library()
+    events = pd.DataFrame(
+        {
+            "track_id": [t for t, _ in plays],
+            "at": [NOW - pd.Timedelta(days=d) for _, d in plays],
+            "kind": "play",
+        }
+    )
+    once = taste_weights(events, ids, half_life_days=30)
+    many = taste_weights(pd.concat([events] * copies), ids, half_life_days=30)
+    assert np.isclose(once.recent.sum(), 1) and np.isclose(once.usual.sum(), 1)
+    assert np.allclose(once.recent, many.recent) and np.allclose(once.usual, many.usual)
+    graph = neighbours(points)
+    assert [list(i.rows) for i in find_interests(once, graph)] == [
+        list(i.rows) for i in find_interests(many, graph)
+    ]

@@ -1,0 +1,255 @@
+"""Where the listening moved, at the grain of neighbourhoods rather than clusters.
+
+On real music a new interest rarely fills one cluster: it spreads over several coarse
+ones, and a cluster-level lift misses it. So the interest is found track by track:
+
+1. **Weights.** Each library track's *recent* weight is its plays and additions, each
+   counting ``0.5 ** (age / half_life)`` (age back from the latest event); its *usual*
+   weight is the plain count. Both are normalised to shares of their totals.
+2. **Neighbourhoods.** Each track's shares are averaged over its k nearest tracks in the
+   scaled feature space (the k-NN graph UMAP uses), and the neighbourhood lift is the
+   ratio of the smoothed recent share to the smoothed usual share.
+3. **Interests.** Tracks whose neighbourhood lift is at least :data:`SEED_LIFT` are joined
+   along the k-NN graph into groups. A group is a recent interest when it holds at least
+   :data:`MIN_SHARE` of the recent weight, its own lift (recent share ÷ usual share) is at
+   least :data:`MIN_LIFT`, the rise is :data:`MIN_Z` standard errors beyond chance (the
+   recent share is a sample of about ``effective_plays`` plays: a short history needs a
+   clearer change than a long one), and its recent weight is spread over the equivalent
+   of at least :data:`MIN_TRACKS` tracks: one song on repeat is not a trend, and a
+   listener whose habits have not changed gets none.
+
+The interests are what candidates are ranked for (:mod:`trace.analysis.recommend`);
+clusters stay the words they are described in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+SEED_LIFT = 1.3
+MIN_LIFT = 1.3
+MIN_SHARE = 0.08
+MIN_Z = 4.0
+MIN_TRACKS = 3
+NEIGHBOURHOOD = 10
+"""How many nearest tracks (itself included) a track's shares are averaged over."""
+
+
+@dataclass(frozen=True)
+class TasteWeights:
+    """Per library track (rows of the map's table): recent and usual shares."""
+
+    recent: np.ndarray
+    usual: np.ndarray
+    played: np.ndarray
+    """Whether the track was played (or added) at all, recently weighted above 0."""
+    effective_plays: float = 0.0
+    """How many equally weighted plays the recent shares are worth: (Σw)² / Σw²."""
+
+    @property
+    def lift(self) -> np.ndarray:
+        floor = 0.5 / max(len(self.recent), 1)
+        return (self.recent + floor) / (self.usual + floor)
+
+
+def taste_weights(events: pd.DataFrame, ids: np.ndarray, half_life_days: float) -> TasteWeights:
+    """Shares of the recency-weighted and of the plain events per track in ``ids``;
+    ``events`` as :func:`trace.analysis.interest.listening_events` gives them."""
+    n = len(ids)
+    where = pd.Series(np.arange(n), index=ids)
+    known = events[events["track_id"].isin(where.index)]
+    if known.empty:
+        zeros = np.zeros(n)
+        return TasteWeights(zeros, zeros, np.zeros(n, bool))
+    rows = where.loc[known["track_id"]].to_numpy()
+    age = (known["at"].max() - known["at"]).dt.total_seconds().to_numpy() / 86_400
+    decay = 0.5 ** (age / half_life_days)
+    recent = np.bincount(rows, weights=decay, minlength=n)
+    usual = np.bincount(rows, minlength=n).astype(float)
+    effective = float(decay.sum() ** 2 / (decay**2).sum())
+    return TasteWeights(recent / recent.sum(), usual / usual.sum(), recent > 0, effective)
+
+
+def rise_z(recent_share: float, usual_share: float, effective_plays: float) -> float:
+    """How many standard errors the recent share lies above the usual one, the recent
+    share read as a sample of ``effective_plays`` plays from the usual habits."""
+    p = min(max(usual_share, 1e-9), 1 - 1e-9)
+    return (recent_share - p) / np.sqrt(p * (1 - p) / max(effective_plays, 1.0))
+
+
+def _spread(weights: np.ndarray) -> float:
+    """How many equally weighted tracks ``weights`` are worth: (Σw)² / Σw²."""
+    total = weights.sum()
+    return float(total**2 / (weights**2).sum()) if total > 0 else 0.0
+
+
+def smooth(values: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Each row's value averaged over its neighbours (``neighbours[i]``: row indices)."""
+    return values[neighbours].mean(axis=1)
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A group of library tracks the person has been into lately."""
+
+    rows: np.ndarray
+    """Rows of the map's table, strongest recent weight first."""
+    recent_share: float
+    usual_share: float
+
+    @property
+    def lift(self) -> float:
+        return self.recent_share / max(self.usual_share, 1e-9)
+
+
+def find_interests(
+    weights: TasteWeights,
+    neighbours: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    min_lift: float = MIN_LIFT,
+) -> list[Interest]:
+    """The recent interests, strongest recent share first (see the module docstring).
+
+    ``neighbours[i]`` are the rows of track i's nearest tracks, itself first; with the
+    map's cluster ``labels``, a group that spans clusters is judged cluster by cluster,
+    so two interests that touch on the map stay two.
+    """
+    n = len(weights.recent)
+    if n == 0 or weights.recent.sum() == 0:
+        return []
+    k = min(NEIGHBOURHOOD, neighbours.shape[1])
+    near = neighbours[:, :k]
+    recent, usual = smooth(weights.recent, near), smooth(weights.usual, near)
+    floor = 0.5 / n
+    seeds = (recent + floor) / (usual + floor) >= SEED_LIFT
+    if not seeds.any():
+        return []
+    pairs = [(i, j) for i in np.flatnonzero(seeds) for j in near[i] if seeds[j] and i != j]
+    rows, cols = (np.array(x, dtype=int) for x in zip(*pairs, strict=True)) if pairs else ([], [])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    if labels is not None:
+        component = component * (int(labels.max()) + 2) + (labels + 1)
+    found = []
+    for label in np.unique(component[seeds]):
+        members = np.flatnonzero(seeds & (component == label))
+        share, usual_share = weights.recent[members].sum(), weights.usual[members].sum()
+        interest = Interest(
+            members[np.argsort(-weights.recent[members], kind="stable")],
+            float(share),
+            float(usual_share),
+        )
+        if (
+            share >= MIN_SHARE
+            and interest.lift >= min_lift
+            and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
+            and _spread(weights.recent[members]) >= MIN_TRACKS
+        ):
+            found.append(interest)
+    return sorted(found, key=lambda i: -i.recent_share)
+
+
+def describe(
+    interests: tuple[Interest, ...] | list[Interest],
+    library: pd.DataFrame,
+    labels: np.ndarray,
+    names: dict[int, str],
+    *,
+    shown: int = 5,
+) -> pd.DataFrame:
+    """One row per interest, in the words of the map: ``name`` ("Interest 1 · mostly
+    <cluster>"), ``lift``, ``recent_share``, ``usual_share``, ``tracks``, ``top_tracks``
+    (the ``shown`` played most lately, "Artist – Title"), ``artists``, ``genres`` and
+    ``clusters`` (names, most tracks first)."""
+    rows = []
+    for number, interest in enumerate(interests, start=1):
+        members = library.iloc[interest.rows]
+        clusters = pd.Series(labels[interest.rows]).value_counts()
+        main = names.get(int(clusters.index[0]), "between clusters")
+        artist = members["artist"].fillna("").replace("", "Unknown artist")
+        genres = members["genre"].fillna("").str.split("; ").str[0]
+        rows.append(
+            {
+                "number": number,
+                "name": f"Interest {number} · mostly {main}",
+                "lift": interest.lift,
+                "recent_share": interest.recent_share,
+                "usual_share": interest.usual_share,
+                "tracks": len(interest.rows),
+                "top_tracks": list((artist + " – " + members["title"].fillna("")).head(shown)),
+                "artists": list(artist.value_counts().index[:shown]),
+                "genres": [g for g in genres.value_counts().index if g][:shown],
+                "clusters": [names.get(int(c), "no cluster") for c in clusters.index],
+            }
+        )
+    columns = ["number", "name", "lift", "recent_share", "usual_share", "tracks",
+               "top_tracks", "artists", "genres", "clusters"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def clusters_of(interests: tuple[Interest, ...] | list[Interest], labels: np.ndarray) -> tuple:
+    """The cluster most of each interest's tracks lie in (noise left out), in order."""
+    found: list[int] = []
+    for interest in interests:
+        clustered = labels[interest.rows]
+        clustered = clustered[clustered >= 0]
+        if len(clustered):
+            main = int(np.bincount(clustered).argmax())
+            if main not in found:
+                found.append(main)
+    return tuple(found)
+
+
+SHIFT_TREES = 100
+SHIFT_SAMPLES = 4000
+"""Each tree sees at most this many samples (drawn with replacement): a big library
+trains in about the time a small one does."""
+
+
+@dataclass(frozen=True)
+class ShiftModel:
+    """A forest that tells the recent listening from the usual by the audio alone.
+
+    Each played library track is a sample of both classes, weighted by its recent share
+    and by its usual share; so for a new track the forest's probability of "recent" is
+    the density ratio of recent to usual listening around it, in the features that tell
+    them apart. It learns which features moved, which a fixed distance cannot.
+    """
+
+    forest: object
+
+    def recent_probability(self, values: np.ndarray) -> np.ndarray:
+        if len(values) == 0:
+            return np.zeros(0)
+        return self.forest.predict_proba(values)[:, 1]
+
+
+def fit_shift(values: np.ndarray, weights: TasteWeights, *, seed: int = 0) -> ShiftModel | None:
+    """The recent-vs-usual forest of the library's ``values`` (None without history)."""
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    if weights.recent.sum() == 0:
+        return None
+    n = len(values)
+    sample_weight = np.concatenate([weights.recent, weights.usual]) * n
+    keep = sample_weight > 0
+    forest = ExtraTreesClassifier(
+        n_estimators=SHIFT_TREES,
+        min_samples_leaf=3,
+        max_features="sqrt",
+        bootstrap=True,
+        max_samples=min(1.0, SHIFT_SAMPLES / int(keep.sum())),
+        random_state=seed,
+    )
+    forest.fit(
+        np.vstack([values, values])[keep],
+        np.concatenate([np.ones(n), np.zeros(n)])[keep],
+        sample_weight=sample_weight[keep],
+    )
+    return ShiftModel(forest)
