@@ -193,8 +193,8 @@ def store_entries(store: Store, entries: list[Entry], summary: HistorySummary) -
         )
         for entry in entries
     ]
-    outcomes = plays.store_plays(store, found, summary, source=SOURCE)
-    for entry, (_, outcome) in zip(entries, outcomes, strict=True):
+    stored = plays.store_plays(store, found, summary, source=SOURCE)
+    for entry, outcome in zip(entries, (s.outcome for s in stored), strict=True):
         if outcome != plays.ADDED:
             summary.already += 1
         elif entry.skipped:
@@ -203,7 +203,7 @@ def store_entries(store: Store, entries: list[Entry], summary: HistorySummary) -
             summary.short += 1
         else:
             summary.plays += 1
-    summary.added += sum(outcome == plays.ADDED for _, outcome in outcomes)
+    summary.added += sum(s.outcome == plays.ADDED for s in stored)
 
 
 def add_play(

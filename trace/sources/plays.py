@@ -13,8 +13,11 @@ one listen is one row of ``plays`` whichever service reported it:
   started; Spotify's rows when playback ended, so their start is ``played_at`` minus
   ``ms_played``.
 
-The first report of a listen is the one kept. Doing this when plays are stored keeps
-every reader of ``plays`` (recent interest, preference) free of double counts.
+The first report of a listen is the one kept. A listen whose track was not known yet is
+stored on a track of its own, which :mod:`~trace.sources.matching` may later fold into
+a local file that already holds the other service's report: :func:`fold_repeats` runs
+after matching and removes such repeats. Doing this where plays are stored keeps every
+reader of ``plays`` (recent interest, preference) free of double counts.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from trace.errors import SourceError
 from trace.library.identity import Identity, track_for
+from trace.sources.matching import MatchReport, match_spotify_to_local
 from trace.store import Store
 
 SAME_LISTEN_S = 60
@@ -66,6 +71,16 @@ class Play:
     ms_played: int | None = None  # None: a scrobble, which is a play by the service's rules
     skipped: bool = False
     minute_only: bool = False
+
+
+class Stored(NamedTuple):
+    """Where one entry of a history ended up."""
+
+    play_id: int  # the row that holds this listen (its own, or the earlier report)
+    outcome: str  # ADDED, ALREADY or ELSEWHERE
+    track_id: int
+    played_at: str
+    source: str
 
 
 def stamp(at: datetime) -> str:
@@ -131,8 +146,8 @@ def _read(path: Path) -> bytes:
 
 def store_plays(
     store: Store, plays: list[Play], tally: ImportTally, *, source: str
-) -> list[tuple[int, str]]:
-    """Store ``plays`` (one transaction): ``(play id, ADDED | ALREADY | ELSEWHERE)`` each.
+) -> list[Stored]:
+    """Store ``plays`` (one transaction) and say where each one ended up.
 
     Tracks with a local file are found only by an exact identity (recording id, Spotify
     URI); the others are left to :mod:`trace.sources.matching`. A track first met here
@@ -156,17 +171,16 @@ def store_plays(
                     first_heard[track_id] = stamp(play.at)
             elif track_id in first_heard:
                 first_heard[track_id] = min(first_heard[track_id], stamp(play.at))
-            outcomes.append(
-                add_play(
-                    store,
-                    track_id,
-                    play.at,
-                    play.ms_played,
-                    play.skipped,
-                    source=source,
-                    minute_only=play.minute_only,
-                )
+            play_id, outcome = add_play(
+                store,
+                track_id,
+                play.at,
+                play.ms_played,
+                play.skipped,
+                source=source,
+                minute_only=play.minute_only,
             )
+            outcomes.append(Stored(play_id, outcome, track_id, stamp(play.at), source))
         store.connection.executemany(
             "UPDATE tracks SET added_at = min(added_at, ?) WHERE id = ?",
             [(at, track_id) for track_id, at in first_heard.items()],
@@ -236,3 +250,72 @@ def _from_other_source(store: Store, track_id: int, start: datetime, source: str
         if abs(other_start - start) <= window:
             return int(play_id)
     return None
+
+
+def settle(store: Store, stored: list[Stored]) -> tuple[list[Stored], MatchReport]:
+    """Match new tracks to local files, then say again where each entry ended up.
+
+    A listen stored on a track of its own may turn out, once that track is merged into a
+    local file, to be one the file already held — from the same source (the export
+    imported again) or from another (:func:`fold_repeats`).
+    """
+    report = match_spotify_to_local(store)
+    stored = [_after_merge(store, entry, report.merged) for entry in stored]
+    folded = fold_repeats(store)
+    settled = [
+        entry._replace(play_id=folded[entry.play_id], outcome=ELSEWHERE)
+        if entry.play_id in folded
+        else entry
+        for entry in stored
+    ]
+    return settled, report
+
+
+def _after_merge(store: Store, entry: Stored, merged: dict[int, int]) -> Stored:
+    local_id = merged.get(entry.track_id)
+    if local_id is None:
+        return entry
+    entry = entry._replace(track_id=local_id)
+    if store.execute("SELECT 1 FROM plays WHERE id = ?", (entry.play_id,)).fetchone():
+        return entry
+    # The merge met the same row on the file (same time and source) and dropped this one.
+    row = store.execute(
+        "SELECT id FROM plays WHERE track_id = ? AND played_at = ? AND source = ?",
+        (local_id, entry.played_at, entry.source),
+    ).fetchone()
+    return entry._replace(play_id=int(row[0]) if row else entry.play_id, outcome=ALREADY)
+
+
+def fold_repeats(store: Store) -> dict[int, int]:
+    """Remove the later report of every listen two sources hold on one track.
+
+    Returns ``{removed play id: kept play id}``. Only tracks with plays from more than
+    one source are read, so a history from one service costs one query.
+    """
+    rows = store.execute(
+        """SELECT id, track_id, played_at, ms_played, source FROM plays
+           WHERE track_id IN (SELECT track_id FROM plays GROUP BY track_id
+                              HAVING count(DISTINCT source) > 1)
+           ORDER BY track_id"""
+    ).fetchall()
+    folded: dict[int, int] = {}
+    window = timedelta(seconds=SAME_LISTEN_S)
+    by_track: dict[int, list[tuple[datetime, int, str]]] = {}
+    for play_id, track_id, played_at, ms_played, source in rows:
+        start = datetime.fromisoformat(played_at)
+        if source in ENDS_AT:
+            start -= timedelta(milliseconds=ms_played or 0)
+        by_track.setdefault(track_id, []).append((start, play_id, source))
+    for track_plays in by_track.values():
+        kept: list[tuple[datetime, int, str]] = []
+        for start, play_id, source in sorted(track_plays, key=lambda play: play[1]):
+            twin = next((k for k in kept if k[2] != source and abs(k[0] - start) <= window), None)
+            if twin is None:
+                kept.append((start, play_id, source))
+            else:
+                folded[play_id] = twin[1]
+    with store.batch():
+        store.connection.executemany(
+            "DELETE FROM plays WHERE id = ?", [(play_id,) for play_id in folded]
+        )
+    return folded
