@@ -305,7 +305,15 @@ def test_the_command_line_recognises_each_file_by_its_content(home, tmp_path, ca
     old.write_text(json.dumps(lb_history()))
     assert cli.main(["import", str(folder), str(features), str(old)]) == 0
     out = capsys.readouterr().out
-    assert "Listens: Read 14 listens from 2 file(s): 9 added" in out
-    assert "Listens: Read 8 listens from 1 file(s): 0 added, 8 already imported" in out
-    assert "features.csv: Read 1 rows: 1 imported (1 matched" in out
+    # The folder's zip and CSV, then the older export again: each listen is counted once.
+    assert (
+        "Listens: Read 22 listens from 3 file(s): 11 added, 8 already imported, "
+        "3 already there from another service (counted once). 0 are of tracks in your "
+        "music folders; 11 listens of 9 tracks have no local file." in out
+    )
     assert "Far Away — Not Here (2 listens)" in out
+    assert "features.csv: Read 1 rows: 1 imported (1 matched" in out
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert cli.main(["import", str(notes)]) == 2
+    assert "notes.txt holds no listening history" in capsys.readouterr().err

@@ -45,7 +45,7 @@ class ListenSummary(plays.ImportTally):
     """What an import of listens read, added and matched, in plain words."""
 
     elsewhere: int = 0  # the same listen, already there from another service
-    matched: int = 0  # listens read that are of a track with a local file
+    matched: int = 0  # different listens read that are of a track with a local file
     unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
     """``artist``, ``title``, ``listens``: tracks listened to with no local file."""
 
@@ -221,7 +221,9 @@ def import_listens(
 
 
 def _count_matches(store: Store, play_ids: list[int], summary: ListenSummary) -> None:
-    """How many of the listens read are now of a track with a local file; and the rest."""
+    """How many of the listens read are now of a track with a local file; and the rest.
+
+    A listen read twice (imported again, or from two services) is one listen here."""
     store.execute("CREATE TEMP TABLE IF NOT EXISTS read_listens (play_id INTEGER)")
     with store.batch():
         store.execute("DELETE FROM read_listens")
@@ -231,9 +233,12 @@ def _count_matches(store: Store, play_ids: list[int], summary: ListenSummary) ->
     has_file = "EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')"
     listened = """FROM read_listens r JOIN plays p ON p.id = r.play_id
                   JOIN tracks t ON t.id = p.track_id"""
-    summary.matched = store.execute(f"SELECT count(*) {listened} WHERE {has_file}").fetchone()[0]
+    summary.matched = store.execute(
+        f"SELECT count(DISTINCT p.id) {listened} WHERE {has_file}"
+    ).fetchone()[0]
     frame = store.frame(
-        f"""SELECT t.artists, t.title, count(*) AS listens {listened} WHERE NOT {has_file}
+        f"""SELECT t.artists, t.title, count(DISTINCT p.id) AS listens {listened}
+            WHERE NOT {has_file}
             GROUP BY t.id ORDER BY listens DESC, t.title"""
     )
     store.execute("DROP TABLE read_listens")
