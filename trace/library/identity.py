@@ -51,6 +51,22 @@ def _find(store: Store, column: str, value: str, *, files: bool) -> int | None:
     return int(row[0]) if row else None
 
 
+def _file_by_name(store: Store, identity: Identity) -> int | None:
+    """A local file of the same normalised name whose length and recording id agree."""
+    if not identity.key:
+        return None
+    row = store.execute(
+        """SELECT id FROM tracks t WHERE match_key = :key AND pool IS NULL
+               AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')
+               AND (recording_mbid IS NULL OR :mbid IS NULL OR recording_mbid = :mbid)
+               AND (duration IS NULL OR :length IS NULL
+                    OR abs(duration - :length) <= max(3.0, 0.03 * max(duration, :length)))
+           LIMIT 1""",
+        {"key": identity.key, "mbid": identity.recording_mbid, "length": identity.duration},
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def _complete(store: Store, track_id: int, identity: Identity, isrc: str | None) -> None:
     """Give a found track the URI and the recording id it lacked (each names one track)."""
     if identity.uri:
@@ -74,6 +90,7 @@ def track_for(
     *,
     added_at: str | None = None,
     files: bool = True,
+    names_on_files: bool = False,
 ) -> tuple[int, bool]:
     """The id of the track ``identity`` describes, creating it if needed; and whether it was.
 
@@ -83,7 +100,9 @@ def track_for(
     track gains the URI and the recording id if it had none.
     A new track goes to ``pool`` (``None``: the library), joined at ``added_at`` (now).
     ``files=False`` leaves tracks with local files to :mod:`trace.sources.matching`, which also
-    compares durations and reports what it matched.
+    compares durations and reports what it matched; ``names_on_files=True`` still takes a
+    local file of exactly the same normalised artist + title and length, as matching would,
+    so that a listen imported again finds the file its first import was matched to.
     """
     isrc = (identity.isrc or "").upper().replace("-", "") or None
     for column, value in (
@@ -93,6 +112,8 @@ def track_for(
         ("match_key", identity.key),
     ):
         found = _find(store, column, value, files=files or column in _EXACT) if value else None
+        if found is None and column == "isrc" and names_on_files:
+            found = _file_by_name(store, identity)
         if found is not None:
             _complete(store, found, identity, isrc)
             return found, False

@@ -204,13 +204,16 @@ def import_listens(
         )
     # Tracks met before and since scanned are merged first, so a listen finds its file.
     plays.settle(store, [])
-    stored: list[plays.Stored] = []
+    by_source: dict[str, list[plays.Play]] = {}
     for done, (name, content) in enumerate(files, start=1):
         summary.files.append(name)
         source, found = parse(name, content, summary)
-        stored += plays.store_plays(store, found, summary, source=source)
+        by_source.setdefault(source, []).extend(found)
         if progress:
-            progress(done, len(files), f"Imported {name}")
+            progress(done, len(files), f"Read {name}")
+    stored: list[plays.Stored] = []
+    for source, found in by_source.items():
+        stored += plays.store_plays(store, found, summary, source=source, by_name=True)
     stored, _ = plays.settle(store, stored)
     for entry in stored:
         summary.added += entry.outcome == plays.ADDED

@@ -88,6 +88,13 @@ def _sides(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
     return spotify, local
 
 
+def _with_recordings(side: pd.DataFrame) -> pd.DataFrame:
+    """A side built without MusicBrainz ids (by an older caller) simply has none."""
+    if "recording_mbid" in side:
+        return side
+    return side.assign(recording_mbid=None)
+
+
 def _by_recording(local: pd.DataFrame) -> dict[str, int]:
     """Local track id by MusicBrainz recording id."""
     return {
@@ -113,6 +120,7 @@ def pair_up(spotify: pd.DataFrame, local: pd.DataFrame) -> list[tuple[int, int, 
     """``(spotify id, local id, "mbid" | "isrc" | "name")`` pairs, each track used once."""
     pairs: list[tuple[int, int, str]] = []
     used: set[int] = set()
+    spotify, local = _with_recordings(spotify), _with_recordings(local)
     by_mbid = _by_recording(local)
     by_isrc = {
         isrc: row_id

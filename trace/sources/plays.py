@@ -2,22 +2,14 @@
 
 Spotify's export (:mod:`~trace.sources.history`), ListenBrainz and Last.fm
 (:mod:`~trace.sources.listens`) and Spotify's recently-played list all end here, so that
-one listen is one row of ``plays`` whichever service reported it:
+one listen is one row of ``plays`` whichever service reported it; :mod:`.repeats` says
+when two reports are one listen. The first report of a listen is the one kept.
 
-- **the same source** again (an export imported twice): the same track at the same
-  second — or the same minute, where Spotify's account-data file knows only the minute —
-  is *already imported*;
-- **another source** (a player that scrobbles to both ListenBrainz and Last.fm, or
-  Spotify scrobbling to Last.fm): the same track starting within :data:`SAME_LISTEN_S`
-  seconds is the *same listen*, counted once. Scrobbles are stamped when the track
-  started; Spotify's rows when playback ended, so their start is ``played_at`` minus
-  ``ms_played``.
-
-The first report of a listen is the one kept. A listen whose track was not known yet is
-stored on a track of its own, which :mod:`~trace.sources.matching` may later fold into
-a local file that already holds the other service's report: :func:`fold_repeats` runs
-after matching and removes such repeats. Doing this where plays are stored keeps every
-reader of ``plays`` (recent interest, preference) free of double counts.
+A listen whose track was not known yet is stored on a track of its own, which
+:mod:`~trace.sources.matching` may later fold into a local file that already holds
+another report of it: :func:`settle` runs matching and then removes such repeats. Doing
+this where plays are stored keeps every reader of ``plays`` (recent interest,
+preference) free of double counts.
 """
 
 from __future__ import annotations
@@ -25,25 +17,20 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from trace.errors import SourceError
 from trace.library.identity import Identity, track_for
 from trace.sources.matching import MatchReport, match_spotify_to_local
+from trace.sources.repeats import ALREADY, ELSEWHERE, PlayIndex, fold_repeats
 from trace.store import Store
 
-SAME_LISTEN_S = 60
-"""Two reports of one track whose starts are this close (seconds) are one listen."""
-ENDS_AT = frozenset({"spotify"})
-"""Sources whose ``played_at`` is when playback ended, not when it started."""
-LONGEST_PLAY = timedelta(hours=3)
-"""How far after a listen's start another source's end time is looked for."""
 MAX_PROBLEMS = 50
 
-ADDED, ALREADY, ELSEWHERE = "added", "already", "elsewhere"
-"""What became of a play: stored; already stored from this source; or from another."""
+ADDED = "added"
+"""What became of a play: stored (or ALREADY or ELSEWHERE, see :mod:`.repeats`)."""
 
 
 @dataclass
@@ -145,47 +132,66 @@ def _read(path: Path) -> bytes:
 
 
 def store_plays(
-    store: Store, plays: list[Play], tally: ImportTally, *, source: str
+    store: Store, plays: list[Play], tally: ImportTally, *, source: str, by_name: bool = False
 ) -> list[Stored]:
     """Store ``plays`` (one transaction) and say where each one ended up.
 
     Tracks with a local file are found only by an exact identity (recording id, Spotify
     URI); the others are left to :mod:`trace.sources.matching`. A track first met here
-    joined the library when it was first heard.
+    joined the library when it was first heard. ``by_name``: a local file of exactly the
+    same artist, title and length is found too (see :func:`track_for`).
     """
-    track_ids: dict[tuple[object, ...], int] = {}
-    first_heard: dict[int, str] = {}
-    outcomes = []
     with store.batch():
-        for play in plays:
-            identity = play.identity
-            cache_key = (identity.recording_mbid, identity.uri, identity.isrc, identity.key)
-            track_id = track_ids.get(cache_key)
-            if track_id is None:
-                track_id, created = track_for(
-                    store, identity, None, added_at=stamp(play.at), files=False
-                )
-                track_ids[cache_key] = track_id
-                tally.new_tracks += created
-                if created:
-                    first_heard[track_id] = stamp(play.at)
-            elif track_id in first_heard:
-                first_heard[track_id] = min(first_heard[track_id], stamp(play.at))
-            play_id, outcome = add_play(
-                store,
-                track_id,
-                play.at,
-                play.ms_played,
-                play.skipped,
-                source=source,
-                minute_only=play.minute_only,
-            )
-            outcomes.append(Stored(play_id, outcome, track_id, stamp(play.at), source))
-        store.connection.executemany(
-            "UPDATE tracks SET added_at = min(added_at, ?) WHERE id = ?",
-            [(at, track_id) for track_id, at in first_heard.items()],
-        )
+        track_ids = _tracks_of(store, plays, tally, by_name)
+        index = PlayIndex.load(store, track_ids)
+        outcomes = [
+            _place(store, index, track_id, play, source)
+            for play, track_id in zip(plays, track_ids, strict=True)
+        ]
     return outcomes
+
+
+def _tracks_of(store: Store, plays: list[Play], tally: ImportTally, by_name: bool) -> list[int]:
+    """The track of each play, asking the store once per distinct identity."""
+    known: dict[tuple[object, ...], int] = {}
+    first_heard: dict[int, str] = {}
+    track_ids = []
+    for play in plays:
+        identity, heard = play.identity, stamp(play.at)
+        artist = identity.artists[0] if identity.artists else None
+        key = (identity.recording_mbid, identity.uri, identity.isrc, identity.title, artist)
+        track_id = known.get(key)
+        if track_id is None:
+            track_id, created = track_for(
+                store, identity, None, added_at=heard, files=False, names_on_files=by_name
+            )
+            known[key] = track_id
+            tally.new_tracks += created
+            if created:
+                first_heard[track_id] = heard
+        if track_id in first_heard:
+            first_heard[track_id] = min(first_heard[track_id], heard)
+        track_ids.append(track_id)
+    store.connection.executemany(
+        "UPDATE tracks SET added_at = min(added_at, ?) WHERE id = ?",
+        [(at, track_id) for track_id, at in first_heard.items()],
+    )
+    return track_ids
+
+
+def _place(store: Store, index: PlayIndex, track_id: int, play: Play, source: str) -> Stored:
+    played_at = stamp(play.at)
+    found = index.find(track_id, played_at, play.ms_played, source, minute_only=play.minute_only)
+    if found is not None:
+        return Stored(found[0], found[1], track_id, played_at, source)
+    cursor = store.execute(
+        "INSERT INTO plays (track_id, played_at, ms_played, source, skipped) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (track_id, played_at, play.ms_played, source, int(play.skipped)),
+    )
+    play_id = int(cursor.lastrowid or 0)
+    index.remember(play_id, track_id, played_at, play.ms_played, source)
+    return Stored(play_id, ADDED, track_id, played_at, source)
 
 
 def add_play(
@@ -198,58 +204,13 @@ def add_play(
     source: str,
     minute_only: bool = False,
 ) -> tuple[int, str]:
-    """Store one play unless it is stored already (see the module docstring).
+    """Store one play of a known track unless it is stored already (see :mod:`.repeats`).
 
     Returns the id of the row that holds this listen, and what happened.
     """
-    at = at.astimezone(UTC).replace(microsecond=0)
-    existing = _from_same_source(store, track_id, at, source, minute_only)
-    if existing is not None:
-        return existing, ALREADY
-    start = at - timedelta(milliseconds=ms_played or 0) if source in ENDS_AT else at
-    existing = _from_other_source(store, track_id, start, source)
-    if existing is not None:
-        return existing, ELSEWHERE
-    cursor = store.execute(
-        "INSERT INTO plays (track_id, played_at, ms_played, source, skipped) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (track_id, stamp(at), ms_played, source, int(skipped)),
-    )
-    return int(cursor.lastrowid or 0), ADDED
-
-
-def _from_same_source(
-    store: Store, track_id: int, at: datetime, source: str, minute_only: bool
-) -> int | None:
-    """A minute-only entry matches any second of its minute, and a second a minute row."""
-    if minute_only:
-        sql, parameters = (
-            "played_at BETWEEN ? AND ?",
-            (stamp(at), stamp(at + timedelta(seconds=59))),
-        )
-    else:
-        sql, parameters = "played_at IN (?, ?)", (stamp(at), stamp(at.replace(second=0)))
-    row = store.execute(
-        f"SELECT id FROM plays WHERE track_id = ? AND source = ? AND {sql} LIMIT 1",
-        (track_id, source, *parameters),
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
-def _from_other_source(store: Store, track_id: int, start: datetime, source: str) -> int | None:
-    window = timedelta(seconds=SAME_LISTEN_S)
-    rows = store.execute(
-        "SELECT id, played_at, ms_played, source FROM plays "
-        "WHERE track_id = ? AND played_at BETWEEN ? AND ? AND source != ?",
-        (track_id, stamp(start - window), stamp(start + window + LONGEST_PLAY), source),
-    ).fetchall()
-    for play_id, played_at, ms_played, other in rows:
-        other_start = datetime.fromisoformat(played_at)
-        if other in ENDS_AT:
-            other_start -= timedelta(milliseconds=ms_played or 0)
-        if abs(other_start - start) <= window:
-            return int(play_id)
-    return None
+    play = Play(Identity(title=""), at.astimezone(UTC), ms_played, skipped, minute_only=minute_only)
+    stored = _place(store, PlayIndex.load(store, [track_id]), track_id, play, source)
+    return stored.play_id, stored.outcome
 
 
 def settle(store: Store, stored: list[Stored]) -> tuple[list[Stored], MatchReport]:
@@ -284,38 +245,3 @@ def _after_merge(store: Store, entry: Stored, merged: dict[int, int]) -> Stored:
         (local_id, entry.played_at, entry.source),
     ).fetchone()
     return entry._replace(play_id=int(row[0]) if row else entry.play_id, outcome=ALREADY)
-
-
-def fold_repeats(store: Store) -> dict[int, int]:
-    """Remove the later report of every listen two sources hold on one track.
-
-    Returns ``{removed play id: kept play id}``. Only tracks with plays from more than
-    one source are read, so a history from one service costs one query.
-    """
-    rows = store.execute(
-        """SELECT id, track_id, played_at, ms_played, source FROM plays
-           WHERE track_id IN (SELECT track_id FROM plays GROUP BY track_id
-                              HAVING count(DISTINCT source) > 1)
-           ORDER BY track_id"""
-    ).fetchall()
-    folded: dict[int, int] = {}
-    window = timedelta(seconds=SAME_LISTEN_S)
-    by_track: dict[int, list[tuple[datetime, int, str]]] = {}
-    for play_id, track_id, played_at, ms_played, source in rows:
-        start = datetime.fromisoformat(played_at)
-        if source in ENDS_AT:
-            start -= timedelta(milliseconds=ms_played or 0)
-        by_track.setdefault(track_id, []).append((start, play_id, source))
-    for track_plays in by_track.values():
-        kept: list[tuple[datetime, int, str]] = []
-        for start, play_id, source in sorted(track_plays, key=lambda play: play[1]):
-            twin = next((k for k in kept if k[2] != source and abs(k[0] - start) <= window), None)
-            if twin is None:
-                kept.append((start, play_id, source))
-            else:
-                folded[play_id] = twin[1]
-    with store.batch():
-        store.connection.executemany(
-            "DELETE FROM plays WHERE id = ?", [(play_id,) for play_id in folded]
-        )
-    return folded
