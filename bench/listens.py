@@ -35,8 +35,11 @@ SYLLABLES = ["ka", "lo", "mi", "ren", "sa", "tor", "vel", "un", "bri", "do", "fe
 def names(count: int, seed: int) -> list[str]:
     """Made-up names of two words, as unlike each other as real ones."""
     rng = np.random.default_rng(seed)
-    words = ["".join(rng.choice(SYLLABLES, size)) for size in rng.integers(2, 4, 2 * count)]
-    return [f"{words[2 * i].title()} {words[2 * i + 1]}" for i in range(count)]
+    found: dict[str, None] = {}
+    while len(found) < count:  # distinct: two songs of one name are a different benchmark
+        first, second = ("".join(rng.choice(SYLLABLES, size)) for size in rng.integers(2, 4, 2))
+        found.setdefault(f"{first.title()} {second}", None)
+    return list(found)
 
 
 ARTISTS, TITLES = names(700, 1), names(TRACKS, 2)

@@ -142,22 +142,25 @@ def store_plays(
     same artist, title and length is found too (see :func:`track_for`).
     """
     with store.batch():
-        track_ids = _tracks_of(store, plays, tally, by_name)
+        heard = [stamp(play.at) for play in plays]
+        track_ids = _tracks_of(store, plays, heard, tally, by_name)
         index = PlayIndex.load(store, track_ids)
         outcomes = [
-            _place(store, index, track_id, play, source)
-            for play, track_id in zip(plays, track_ids, strict=True)
+            _place(store, index, track_id, play, played_at, source)
+            for play, track_id, played_at in zip(plays, track_ids, heard, strict=True)
         ]
     return outcomes
 
 
-def _tracks_of(store: Store, plays: list[Play], tally: ImportTally, by_name: bool) -> list[int]:
+def _tracks_of(
+    store: Store, plays: list[Play], stamps: list[str], tally: ImportTally, by_name: bool
+) -> list[int]:
     """The track of each play, asking the store once per distinct identity."""
     known: dict[tuple[object, ...], int] = {}
     first_heard: dict[int, str] = {}
     track_ids = []
-    for play in plays:
-        identity, heard = play.identity, stamp(play.at)
+    for play, heard in zip(plays, stamps, strict=True):
+        identity = play.identity
         artist = identity.artists[0] if identity.artists else None
         key = (identity.recording_mbid, identity.uri, identity.isrc, identity.title, artist)
         track_id = known.get(key)
@@ -179,8 +182,9 @@ def _tracks_of(store: Store, plays: list[Play], tally: ImportTally, by_name: boo
     return track_ids
 
 
-def _place(store: Store, index: PlayIndex, track_id: int, play: Play, source: str) -> Stored:
-    played_at = stamp(play.at)
+def _place(
+    store: Store, index: PlayIndex, track_id: int, play: Play, played_at: str, source: str
+) -> Stored:
     found = index.find(track_id, played_at, play.ms_played, source, minute_only=play.minute_only)
     if found is not None:
         return Stored(found[0], found[1], track_id, played_at, source)
@@ -209,7 +213,8 @@ def add_play(
     Returns the id of the row that holds this listen, and what happened.
     """
     play = Play(Identity(title=""), at.astimezone(UTC), ms_played, skipped, minute_only=minute_only)
-    stored = _place(store, PlayIndex.load(store, [track_id]), track_id, play, source)
+    index = PlayIndex.load(store, [track_id])
+    stored = _place(store, index, track_id, play, stamp(play.at), source)
     return stored.play_id, stored.outcome
 
 

@@ -26,7 +26,7 @@ ENDS_AT = frozenset({"spotify"})
 """Sources whose ``played_at`` is when playback ended, not when it started."""
 ALREADY, ELSEWHERE = "already", "elsewhere"
 """Stored already from this source; stored already from another source."""
-CHUNK = 5_000
+CHUNK = 500
 
 
 def start_of(played_at: str, ms_played: int | None, source: str) -> float:
@@ -52,6 +52,13 @@ class PlayIndex:
     def load(cls, store: Store, track_ids: Iterable[int]) -> PlayIndex:
         index = cls()
         ids = sorted(set(track_ids))
+        if len(ids) > CHUNK:  # most of the library: one pass over every play is quicker
+            wanted = set(ids)
+            rows = store.execute("SELECT id, track_id, played_at, ms_played, source FROM plays")
+            for play_id, track_id, played_at, ms_played, source in rows:
+                if track_id in wanted:
+                    index.remember(play_id, track_id, played_at, ms_played, source)
+            return index
         for first in range(0, len(ids), CHUNK):
             chunk = ids[first : first + CHUNK]
             rows = store.execute(

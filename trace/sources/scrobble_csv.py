@@ -56,18 +56,23 @@ class Layout:
 def parse_time(text: str) -> datetime:
     """A scrobble time from Unix seconds (or milliseconds), ISO 8601 or Last.fm's text."""
     value = text.strip()
+    if value.isdigit():
+        return unix_time(int(value))
     try:
-        at = _unix_time(int(value)) if value.isdigit() else _text_time(value)
-    except (OverflowError, OSError, ValueError):
+        at = _text_time(value)
+    except ValueError:
         at = None
     if at is None or not EARLIEST <= at <= LATEST:
         raise ValueError(f"not a date and time: {value[:40]!r}")
     return at
 
 
-def _unix_time(number: int) -> datetime:
+def unix_time(number: int) -> datetime:
     """Unix seconds, or milliseconds where the number is too large for seconds."""
-    return datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
+    seconds = number / 1000 if number > 10**11 else number
+    if not EARLIEST.timestamp() <= seconds <= LATEST.timestamp():
+        raise ValueError(f"not a date and time: {number!r}")
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _text_time(value: str) -> datetime | None:
