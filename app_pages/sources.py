@@ -24,9 +24,10 @@ spotify.section()
 
 st.subheader("Listening history")
 st.write(
-    "Spotify's personal data export (Account privacy → Download your data) holds your "
-    "listening history. Plays shorter than 30 s and skips are kept apart from plays; "
-    "importing the same export again adds nothing."
+    "Spotify's personal data export (Account privacy → Download your data), ListenBrainz's "
+    "export (Settings → Export data) and Last.fm scrobbles saved as CSV hold your listening "
+    "history. Plays shorter than 30 s and skips are kept apart from plays; importing the "
+    "same export again adds nothing, and a listen scrobbled to two services counts once."
 )
 spotify.history_form()
 

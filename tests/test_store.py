@@ -93,7 +93,9 @@ def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
         old.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')")
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 3
+        assert store.schema_version == len(MIGRATIONS) == 4
         assert store.execute("SELECT title FROM tracks").fetchone()[0] == "old"
+        row = store.execute("SELECT recording_mbid, artist_mbids FROM tracks").fetchone()
+        assert tuple(row) == (None, "[]")
         assert store.execute("SELECT count(*) FROM features").fetchone()[0] == 0
         assert store.execute("SELECT count(*) FROM spotify_playlists").fetchone()[0] == 0

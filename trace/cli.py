@@ -130,20 +130,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from trace.sources import history, matching
+    from trace.sources.imports import import_listening
 
-    histories = [p for p in args.paths if p.suffix.lower() != ".csv"]
     with Store() as store:
-        if histories:
-            summary = history.import_history(histories, store)
-            print(f"Streaming history: {summary}")
-            _print_problems(
-                [tuple(why.split(": ", 1)) for why in summary.problems],
-                args.show_problems,
-                "the rest was imported",
-            )
-            print(matching.match_spotify_to_local(store))
-        for path in (p for p in args.paths if p.suffix.lower() == ".csv"):
+        done = import_listening(args.paths, store)
+        if done.spotify is not None:
+            print(f"Streaming history: {done.spotify}")
+            _print_history_problems(done.spotify.problems, args)
+            print(done.match)
+        if done.listens is not None:
+            print(f"Listens: {done.listens}")
+            _print_history_problems(done.listens.problems, args)
+            _print_unmatched(done.listens.unmatched, args.show_problems)
+        for path in done.features:
             summary = import_feature_csv(path, store, pool=args.pool)
             print(f"{path.name}: {summary}")
             _print_problems(
@@ -152,6 +151,22 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "fix them in the file and import it again",
             )
     return 0
+
+
+def _print_history_problems(problems: list[str], args: argparse.Namespace) -> None:
+    where_and_why = [tuple(why.split(": ", 1)) for why in problems]
+    _print_problems(where_and_why, args.show_problems, "the rest was imported")
+
+
+def _print_unmatched(unmatched, limit: int) -> None:  # a DataFrame: artist, title, listens
+    if not len(unmatched):
+        return
+    print("  Listened to most, with no local file:")
+    for row in unmatched.head(limit).itertuples(index=False):
+        times = f"{row.listens:,} listens" if row.listens != 1 else "1 listen"
+        print(f"  {row.artist} — {row.title} ({times})")
+    if len(unmatched) > limit:
+        print(f"  … and {len(unmatched) - limit:,} more tracks")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -314,10 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser(
         "import",
-        help="import audio features from CSV files (Exportify, datasets), or listening "
-        "history from Spotify's data export (its .json files, their folder, or the zip)",
+        help="import listening history — Spotify's data export, ListenBrainz's export, "
+        "Last.fm scrobbles as CSV — or audio features from CSV files (Exportify, datasets); "
+        "files, folders or zips, recognised by their content",
     )
-    importer.add_argument("paths", nargs="+", type=Path, metavar="FILE.csv|FILE.json|EXPORT.zip")
+    importer.add_argument(
+        "paths", nargs="+", type=Path, metavar="FILE.csv|FILE.json|FILE.jsonl|EXPORT.zip|FOLDER"
+    )
     importer.add_argument("--pool", metavar="NAME", help="import as a candidate pool")
     importer.set_defaults(run=cmd_import)
 

@@ -186,7 +186,14 @@ CREATE TABLE spotify_searches (              -- search results, kept so a query 
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3)
+MUSICBRAINZ_V4 = """
+ALTER TABLE tracks ADD COLUMN recording_mbid TEXT;    -- MusicBrainz recording id, lower case
+ALTER TABLE tracks ADD COLUMN release_mbid TEXT;
+ALTER TABLE tracks ADD COLUMN artist_mbids TEXT NOT NULL DEFAULT '[]';  -- JSON list
+CREATE INDEX tracks_recording_mbid ON tracks(recording_mbid);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3, MUSICBRAINZ_V4)
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
 
 

@@ -265,6 +265,9 @@ def _track_values(path: bytes, probe: Probe, pool: str | None) -> dict[str, obje
         "rating": tags.rating,
         "play_count": tags.play_count,
         "match_key": match_key(artists[0] if artists else None, title),
+        "recording_mbid": tags.recording_mbid,
+        "release_mbid": tags.release_mbid,
+        "artist_mbids": json.dumps(list(tags.artist_mbids)),
         "pool": pool,
         "updated_at": now(),
     }

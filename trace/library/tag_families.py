@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,34 @@ class Tags:
     rating: float | None = None
     """0–1: POPM/255 or FMPS_Rating; ``None`` when unrated."""
     play_count: int | None = None
+    recording_mbid: str | None = None
+    """MusicBrainz recording id (Picard's "track id"): the same recording everywhere."""
+    release_mbid: str | None = None
+    artist_mbids: tuple[str, ...] = ()
+
+
+_MBID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def musicbrainz_ids(values: Iterable[object]) -> tuple[str, ...]:
+    """The MusicBrainz ids (UUIDs, lower case) in tag or export values, in order.
+
+    One value may hold several ids ("id1/id2" in ID3 v2.3, "id1; id2" elsewhere);
+    anything that is not a UUID is left out rather than stored as an identity.
+    """
+    found: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        for mbid in _MBID.findall(str(value or "").lower()):
+            found.setdefault(mbid, None)
+    return tuple(found)
+
+
+def musicbrainz_id(value: object) -> str | None:
+    """The one MusicBrainz id in ``value``, or ``None``."""
+    ids = musicbrainz_ids([value])
+    return ids[0] if ids else None
 
 
 def _first(values: tuple[str, ...]) -> str | None:
@@ -77,6 +106,9 @@ def _build(get: Callable[[str], tuple[str, ...]], **overrides: Any) -> Tags:
         "comment": _first(get("comment")),
         "rating": _unit_interval(_first(get("fmps_rating"))),
         "play_count": _count(_first(get("fmps_playcount"))),
+        "recording_mbid": musicbrainz_id(_first(get("musicbrainz_trackid"))),
+        "release_mbid": musicbrainz_id(_first(get("musicbrainz_albumid"))),
+        "artist_mbids": musicbrainz_ids(get("musicbrainz_artistid")),
     }
     values.update({k: v for k, v in overrides.items() if v not in (None, ())})
     return Tags(**values)
@@ -119,7 +151,17 @@ _ID3_FRAMES = {
     "label": "TPUB",
     "fmps_rating": "TXXX:FMPS_Rating",
     "fmps_playcount": "TXXX:FMPS_Playcount",
+    "musicbrainz_albumid": "TXXX:MusicBrainz Album Id",
+    "musicbrainz_artistid": "TXXX:MusicBrainz Artist Id",
 }
+MUSICBRAINZ_UFID = "http://musicbrainz.org"
+"""The UFID owner under which Picard stores the recording id in ID3."""
+
+
+def _id3_recording(raw: ID3) -> str | None:
+    ufids = [frame.data for frame in raw.getall("UFID") if frame.owner == MUSICBRAINZ_UFID]
+    texts = [t for frame in raw.getall("TXXX:MusicBrainz Track Id") for t in frame.text]
+    return _first(musicbrainz_ids([*ufids, *texts]))
 
 
 def id3_tags(raw: ID3) -> Tags:
@@ -143,6 +185,7 @@ def id3_tags(raw: ID3) -> Tags:
         get,
         rating=max(ratings) if ratings else None,
         play_count=max(play_counts) if play_counts else None,
+        recording_mbid=_id3_recording(raw),
     )
 
 
@@ -158,6 +201,9 @@ _MP4_ATOMS = {
     "label": "----:com.apple.iTunes:LABEL",
     "fmps_rating": "----:com.apple.iTunes:FMPS_Rating",
     "fmps_playcount": "----:com.apple.iTunes:FMPS_Playcount",
+    "musicbrainz_trackid": "----:com.apple.iTunes:MusicBrainz Track Id",
+    "musicbrainz_albumid": "----:com.apple.iTunes:MusicBrainz Album Id",
+    "musicbrainz_artistid": "----:com.apple.iTunes:MusicBrainz Artist Id",
 }
 
 

@@ -14,23 +14,24 @@ Every entry is kept as a row of ``plays`` with its length and a skip flag: short
 their own, and the analysis does not count them as plays. Podcast episodes and other
 entries without a track are counted and left out. Importing the same export twice adds
 nothing: an entry already stored — to the second, or to the minute where the account-data
-file only knows the minute — is passed over. A file that is not valid JSON is reported
-with its line and column and the other files are still imported.
+file only knows the minute — is passed over, and so is a play another service already
+reported (:mod:`trace.sources.plays`). A file that is not valid JSON is reported with its
+line and column and the other files are still imported.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from trace.errors import SourceError
-from trace.library.identity import Identity, track_for
+from trace.library.identity import Identity
 from trace.library.text import clean_text
+from trace.sources import plays
 from trace.sources.csv_import import spotify_uri
 from trace.store import MIN_PLAY_MS, Store
 
@@ -40,23 +41,16 @@ SOURCE = "spotify"
 EXTENDED = re.compile(r"(Streaming_History_Audio|endsong)[^/]*\.json$", re.IGNORECASE)
 ACCOUNT = re.compile(r"StreamingHistory_?music[^/]*\.json$|StreamingHistory\d*\.json$", re.I)
 SKIP_REASONS = frozenset({"fwdbtn"})
-MAX_PROBLEMS = 50
 
 
 @dataclass
-class HistorySummary:
+class HistorySummary(plays.ImportTally):
     """What an import read, stored and passed over."""
 
-    files: list[str] = field(default_factory=list)
-    entries: int = 0
-    added: int = 0
-    already: int = 0
     plays: int = 0  # of the added: at least 30 s and not skipped
     skips: int = 0
     short: int = 0
     not_music: int = 0
-    new_tracks: int = 0
-    problems: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         parts = [
@@ -72,10 +66,6 @@ class HistorySummary:
         if self.problems:
             parts.append(f"{len(self.problems)} problem(s)")
         return "; ".join(parts)
-
-    def problem(self, text: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(text)
 
 
 @dataclass(frozen=True)
@@ -94,25 +84,9 @@ class Entry:
 
 def history_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
     """``(name, content)`` of every streaming-history file in ``paths`` (files, folders, zips)."""
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            yield from history_files(
-                sorted(p for p in path.rglob("*") if p.suffix.lower() in (".json", ".zip"))
-            )
-        elif path.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    for member in sorted(archive.namelist()):
-                        if _kind(member):
-                            yield f"{path.name}:{member}", archive.read(member)
-            except (zipfile.BadZipFile, OSError) as error:
-                raise SourceError(f"{path.name} is not a readable zip file: {error}") from error
-        elif _kind(path.name) or path.suffix.lower() == ".json":
-            try:
-                yield path.name, path.read_bytes()
-            except OSError as error:
-                raise SourceError(f"{path} cannot be read: {error.strerror}") from error
+    return plays.export_files(
+        paths, keep=lambda name, content: _kind(name) is not None, suffixes=(".json",)
+    )
 
 
 def _kind(name: str) -> str | None:
@@ -205,45 +179,31 @@ def _ms(value: object, name: str) -> int:
     return int(value)
 
 
-def _stamp(at: datetime) -> str:
-    return at.isoformat(timespec="seconds")
-
-
 def store_entries(store: Store, entries: list[Entry], summary: HistorySummary) -> None:
     """Add ``entries`` as plays (one transaction); entries already stored are passed over."""
-    first_heard: dict[int, str] = {}
-    with store.batch():
-        for entry in entries:
-            identity = Identity(title=entry.title, artists=[entry.artist], album=entry.album)
-            identity.uri = entry.uri
-            track_id, created = track_for(
-                store, identity, None, added_at=_stamp(entry.at), files=False
-            )
-            summary.new_tracks += created
-            if created or track_id in first_heard:
-                first_heard[track_id] = min(first_heard.get(track_id, "~"), _stamp(entry.at))
-            if not add_play(
-                store,
-                track_id,
-                entry.at,
-                entry.ms_played,
-                entry.skipped,
-                minute_only=entry.minute_only,
-            ):
-                summary.already += 1
-                continue
-            summary.added += 1
-            if entry.skipped:
-                summary.skips += 1
-            elif entry.ms_played < MIN_PLAY_MS:
-                summary.short += 1
-            else:
-                summary.plays += 1
-        # A track TRACE first learnt of from the history joined when it was first heard.
-        store.connection.executemany(
-            "UPDATE tracks SET added_at = min(added_at, ?) WHERE id = ?",
-            [(at, track_id) for track_id, at in first_heard.items()],
+    found = [
+        plays.Play(
+            identity=Identity(
+                title=entry.title, artists=[entry.artist], album=entry.album, uri=entry.uri
+            ),
+            at=entry.at,
+            ms_played=entry.ms_played,
+            skipped=entry.skipped,
+            minute_only=entry.minute_only,
         )
+        for entry in entries
+    ]
+    stored = plays.store_plays(store, found, summary, source=SOURCE)
+    for entry, outcome in zip(entries, (s.outcome for s in stored), strict=True):
+        if outcome != plays.ADDED:
+            summary.already += 1
+        elif entry.skipped:
+            summary.skips += 1
+        elif entry.ms_played < MIN_PLAY_MS:
+            summary.short += 1
+        else:
+            summary.plays += 1
+    summary.added += sum(s.outcome == plays.ADDED for s in stored)
 
 
 def add_play(
@@ -255,31 +215,11 @@ def add_play(
     *,
     minute_only: bool = False,
 ) -> bool:
-    """Store one Spotify play unless it is stored already; whether it was added.
-
-    The account-data file knows only the minute, so a play in that minute matches it,
-    and a play known to the second matches a minute-only row.
-    """
-    at = at.astimezone(UTC).replace(microsecond=0)
-    if minute_only:
-        sql, parameters = (
-            "played_at BETWEEN ? AND ?",
-            (_stamp(at), _stamp(at + timedelta(seconds=59))),
-        )
-    else:
-        sql, parameters = "played_at IN (?, ?)", (_stamp(at), _stamp(at.replace(second=0)))
-    row = store.execute(
-        f"SELECT 1 FROM plays WHERE track_id = ? AND source = ? AND {sql} LIMIT 1",
-        (track_id, SOURCE, *parameters),
-    ).fetchone()
-    if row is not None:
-        return False
-    store.execute(
-        "INSERT INTO plays (track_id, played_at, ms_played, source, skipped) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (track_id, _stamp(at), ms_played, SOURCE, int(skipped)),
+    """Store one Spotify play unless this listen is stored already; whether it was added."""
+    _, outcome = plays.add_play(
+        store, track_id, at, ms_played, skipped, source=SOURCE, minute_only=minute_only
     )
-    return True
+    return outcome == plays.ADDED
 
 
 def import_history(

@@ -1,8 +1,10 @@
-"""Matching Spotify tracks to local files: by ISRC, then by artist + title + duration.
+"""Matching Spotify tracks to local files: by MusicBrainz id, ISRC, then artist + title.
 
-A Spotify track (a track with a Spotify URI and no file) and a local track (a file,
-no Spotify URI) are the same recording when
+A Spotify track (a track with a Spotify URI, or with plays, and no file) and a local
+track (a file, no Spotify URI) are the same recording when
 
+0. their MusicBrainz recording ids are equal (a listen imported before the scan that
+   read the file's id), or
 1. their ISRCs are equal, or
 2. their normalised "artist — title" keys are at least :data:`MIN_SIMILARITY` alike
    (rapidfuzz's ``token_sort_ratio``, so word order and small spelling differences do
@@ -46,11 +48,13 @@ class MatchReport:
     """The outcome of matching, for the dashboard and the command line."""
 
     matched: int = 0  # Spotify tracks with a local file, now
-    by_isrc: int = 0  # of them, matched this time
+    by_mbid: int = 0  # of them, matched this time
+    by_isrc: int = 0
     by_name: int = 0
     spotify_only: pd.DataFrame = field(default_factory=pd.DataFrame)  # artist, title
     local_only: pd.DataFrame = field(default_factory=pd.DataFrame)  # artist, title, path
     spotify_only_with_features: int = 0
+    merged: dict[int, int] = field(default_factory=dict)  # Spotify track id → local track id
 
     @property
     def spotify_without_features(self) -> int:
@@ -70,16 +74,40 @@ def _sides(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
     has_file = "EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')"
     spotify = store.frame(
         f"""SELECT t.id, t.isrc, t.match_key, t.duration, t.pool, t.title, t.artists,
+                   t.recording_mbid,
                    EXISTS (SELECT 1 FROM imported_features x WHERE x.track_id = t.id) AS features
             FROM tracks t WHERE NOT {has_file} AND (t.spotify_uri IS NOT NULL
                 OR EXISTS (SELECT 1 FROM plays p WHERE p.track_id = t.id))"""
     )
     local = store.frame(
         f"""SELECT t.id, t.isrc, t.match_key, t.duration, t.pool, t.title, t.artists,
+                   t.recording_mbid,
                    (SELECT display_path FROM files f WHERE f.track_id = t.id LIMIT 1) AS path
             FROM tracks t WHERE t.spotify_uri IS NULL AND {has_file}"""
     )
     return spotify, local
+
+
+def _with_recordings(side: pd.DataFrame) -> pd.DataFrame:
+    """A side built without MusicBrainz ids (by an older caller) simply has none."""
+    if "recording_mbid" in side:
+        return side
+    return side.assign(recording_mbid=None)
+
+
+def _by_recording(local: pd.DataFrame) -> dict[str, int]:
+    """Local track id by MusicBrainz recording id."""
+    return {
+        mbid: int(row_id)
+        for mbid, row_id in zip(local["recording_mbid"], local["id"], strict=True)
+        if isinstance(mbid, str) and mbid
+    }
+
+
+def _same_recording(a: object, b: object) -> bool:
+    """Two different MusicBrainz recording ids are two recordings (a live take, a remix)
+    however alike their names; a missing id does not decide."""
+    return not (isinstance(a, str) and isinstance(b, str) and a != b)
 
 
 def _close_in_length(a: float | None, b: float | None) -> bool:
@@ -89,9 +117,11 @@ def _close_in_length(a: float | None, b: float | None) -> bool:
 
 
 def pair_up(spotify: pd.DataFrame, local: pd.DataFrame) -> list[tuple[int, int, str]]:
-    """``(spotify id, local id, "isrc" | "name")`` pairs, each track used at most once."""
+    """``(spotify id, local id, "mbid" | "isrc" | "name")`` pairs, each track used once."""
     pairs: list[tuple[int, int, str]] = []
     used: set[int] = set()
+    spotify, local = _with_recordings(spotify), _with_recordings(local)
+    by_mbid = _by_recording(local)
     by_isrc = {
         isrc: row_id
         for isrc, row_id in zip(local["isrc"], local["id"], strict=True)
@@ -99,6 +129,11 @@ def pair_up(spotify: pd.DataFrame, local: pd.DataFrame) -> list[tuple[int, int, 
     }
     rest = []
     for row in spotify.itertuples(index=False):
+        local_id = by_mbid.get(row.recording_mbid) if isinstance(row.recording_mbid, str) else None
+        if local_id is not None and local_id not in used:
+            pairs.append((int(row.id), int(local_id), "mbid"))
+            used.add(local_id)
+            continue
         local_id = by_isrc.get(row.isrc) if isinstance(row.isrc, str) else None
         if local_id is not None and local_id not in used:
             pairs.append((int(row.id), int(local_id), "isrc"))
@@ -130,6 +165,7 @@ def pair_up(spotify: pd.DataFrame, local: pd.DataFrame) -> list[tuple[int, int, 
                 _close_in_length(row.duration, candidates.at[j, "duration"])
                 and (exact or not pd.isna(row.duration))
                 and _numbers(queries[i]) == _numbers(choices[j])
+                and _same_recording(row.recording_mbid, candidates.at[j, "recording_mbid"])
             ):
                 pairs.append((int(row.id), local_id, "name"))
                 used.add(local_id)
@@ -144,8 +180,9 @@ def _numbers(key: str) -> list[str]:
 
 def merge(store: Store, spotify_id: int, local_id: int) -> None:
     """Fold the Spotify track into the local one (inside the caller's transaction)."""
-    uri, isrc, added, pool = store.execute(
-        "SELECT spotify_uri, isrc, added_at, pool FROM tracks WHERE id = ?", (spotify_id,)
+    uri, isrc, added, pool, mbid = store.execute(
+        "SELECT spotify_uri, isrc, added_at, pool, recording_mbid FROM tracks WHERE id = ?",
+        (spotify_id,),
     ).fetchone()
     for table, column in MERGED_TABLES:
         store.execute(
@@ -155,9 +192,10 @@ def merge(store: Store, spotify_id: int, local_id: int) -> None:
     store.execute(
         """UPDATE tracks SET spotify_uri = coalesce(?, spotify_uri), isrc = coalesce(isrc, ?),
                added_at = min(added_at, ?), updated_at = ?,
-               pool = CASE WHEN ? IS NULL THEN NULL ELSE pool END
+               pool = CASE WHEN ? IS NULL THEN NULL ELSE pool END,
+               recording_mbid = coalesce(recording_mbid, ?)
            WHERE id = ?""",
-        (uri, isrc, added, now(), pool, local_id),
+        (uri, isrc, added, now(), pool, mbid, local_id),
     )
 
 
@@ -169,7 +207,10 @@ def match_spotify_to_local(store: Store) -> MatchReport:
     with store.batch():
         for spotify_id, local_id, how in pairs:
             merge(store, spotify_id, local_id)
-            if how == "isrc":
+            report.merged[spotify_id] = local_id
+            if how == "mbid":
+                report.by_mbid += 1
+            elif how == "isrc":
                 report.by_isrc += 1
             else:
                 report.by_name += 1

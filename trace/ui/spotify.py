@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from trace.errors import TraceError
-from trace.sources import history, matching
+from trace.sources import imports, matching
 from trace.sources.spotify import connect, pools, push, sync
 from trace.sources.spotify.client import Client
 from trace.sources.spotify.commands import status_lines
@@ -131,11 +131,12 @@ def _pools() -> None:
 
 
 def history_form() -> None:
-    """Upload Spotify's data export (JSON files or the zip) and import the listening."""
+    """Upload listening history — Spotify's, ListenBrainz's or Last.fm's — and import it."""
     uploads = st.file_uploader(
-        "Spotify streaming history: `Streaming_History_Audio_*.json`, "
-        "`StreamingHistory_music_*.json`, `endsong_*.json`, or the whole export zip",
-        type=["json", "zip"],
+        "Spotify's export (`Streaming_History_Audio_*.json`, `StreamingHistory_music_*.json`, "
+        "`endsong_*.json` or the whole zip), ListenBrainz's export (the zip, its `.jsonl` "
+        "files or the older `.json`), or Last.fm scrobbles as CSV",
+        type=["json", "jsonl", "zip", "csv"],
         accept_multiple_files=True,
         key="history-upload",
     )
@@ -148,16 +149,29 @@ def history_form() -> None:
             path.write_bytes(upload.getvalue())
             paths.append(path)
         try:
-            summary = history.import_history(paths, store)
+            done = imports.import_listening(paths, store)
         except TraceError as error:
             st.error(str(error))
             return
-        report = matching.match_spotify_to_local(store)
-    st.success(f"Streaming history: {summary}.")
-    st.caption(str(report))
-    if summary.problems:
-        with st.expander(f"{plural(len(summary.problems), 'problem')} (the rest was imported)"):
-            st.dataframe({"Problem": summary.problems}, hide_index=True, width="stretch")
+    if done.spotify is not None:
+        st.success(f"Streaming history: {done.spotify}.")
+        st.caption(str(done.match))
+        _problems(done.spotify.problems)
+    if done.listens is not None:
+        st.success(f"Listens: {done.listens}")
+        _problems(done.listens.problems)
+        if len(done.listens.unmatched):
+            count = plural(len(done.listens.unmatched), "track")
+            with st.expander(f"{count} listened to with no local file"):
+                st.dataframe(done.listens.unmatched, hide_index=True, width="stretch")
+    for path in done.features:
+        st.warning(f"{path.name} holds audio features: import it under **Imports** below.")
+
+
+def _problems(problems: list[str]) -> None:
+    if problems:
+        with st.expander(f"{plural(len(problems), 'problem')} (the rest was imported)"):
+            st.dataframe({"Problem": problems}, hide_index=True, width="stretch")
 
 
 def push_form(approved: int, *, order: list[int] | None = None) -> None:
