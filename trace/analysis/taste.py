@@ -31,12 +31,12 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-SEED_LIFT = 1.3
+SEED_LIFT = 1.2
 MIN_LIFT = 1.3
-MIN_SHARE = 0.08
-MIN_Z = 4.0
+MIN_SHARE = 0.05
+MIN_Z = 3.0
 MIN_TRACKS = 3
-NEIGHBOURHOOD = 10
+NEIGHBOURHOOD = 5
 """How many nearest tracks (itself included) a track's shares are averaged over."""
 
 
@@ -137,8 +137,10 @@ def find_interests(
     if labels is not None:
         component = component * (int(labels.max()) + 2) + (labels + 1)
     found = []
-    for label in np.unique(component[seeds]):
-        members = np.flatnonzero(seeds & (component == label))
+    # a group's members are the tracks that drive it: played more lately than usually
+    driving = seeds & (weights.recent > 0) & (weights.recent >= weights.usual)
+    for label in np.unique(component[driving]):
+        members = np.flatnonzero(driving & (component == label))
         share, usual_share = weights.recent[members].sum(), weights.usual[members].sum()
         interest = Interest(
             members[np.argsort(-weights.recent[members], kind="stable")],
