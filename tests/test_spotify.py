@@ -312,10 +312,31 @@ def test_searches_around_artists_are_capped_and_asked_once(fake, store):
     fake.state.search = {"Nina Ray": [track(3000 + i, artist="Nina Ray") for i in range(25)]}
     client = _client(_connect(fake))
     counts = search.search_around(store, client, ["Nina Ray", "Nobody"])
-    assert counts == {"queries": 2, "cached": 0, "found": 10, "new": 10}
+    assert counts == {"queries": 2, "cached": 0, "found": 10, "already_yours": 0, "new": 10}
     assert store.counts()["candidates"] == 10
     again = search.search_around(store, client, ["Nina Ray"])
     assert again["cached"] == 1 and len(fake.requests("GET /v1/search")) == 2
+
+
+def test_search_results_the_person_owns_are_already_theirs(fake, store, music):
+    make_track(music / "a.flac", {"artist": "Nina Ray", "title": "Blue Hour"}, seconds=3.0)
+    make_track(music / "b.flac", {"artist": "Nina Ray", "title": "Red Hour"}, seconds=3.0)
+    scan_library([music], store)
+    fake.state.search = {
+        "Nina Ray": [
+            track(1, artist="Nina Ray", title="Blue Hour - 2011 Remaster", duration_ms=3000),
+            track(2, artist="Nina Ray", title="Red Hour (Live)", duration_ms=3000),
+            track(3, artist="Nina Ray", title="Green Hour", duration_ms=3000),
+        ]
+    }
+    counts = search.search_around(store, _client(_connect(fake)), ["Nina Ray"])
+    assert (counts["found"], counts["already_yours"], counts["new"]) == (3, 1, 2)
+    assert store.counts()["candidates"] == 2  # the live take and the new song
+    owned = store.execute(
+        "SELECT t.title FROM tracks t JOIN files f ON f.track_id = t.id WHERE t.spotify_uri = ?",
+        (track(1)["uri"],),
+    ).fetchone()
+    assert owned["title"] == "Blue Hour"
 
 
 def test_no_token_or_secret_reaches_a_message_or_the_log(fake, store, caplog, capsys):

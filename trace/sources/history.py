@@ -216,7 +216,7 @@ def store_entries(store: Store, entries: list[Entry], summary: HistorySummary) -
         for entry in entries:
             identity = Identity(title=entry.title, artists=[entry.artist], album=entry.album)
             identity.uri = entry.uri
-            track_id, created = track_for(
+            track_id, created = _matched_before(store, identity) or track_for(
                 store, identity, None, added_at=_stamp(entry.at), files=False
             )
             summary.new_tracks += created
@@ -244,6 +244,20 @@ def store_entries(store: Store, entries: list[Entry], summary: HistorySummary) -
             "UPDATE tracks SET added_at = min(added_at, ?) WHERE id = ?",
             [(at, track_id) for track_id, at in first_heard.items()],
         )
+
+
+def _matched_before(store: Store, identity: Identity) -> tuple[int, bool] | None:
+    """The local file an earlier import's plays of this name were matched to, if any:
+    without it, importing the same export again would count its plays as new."""
+    if identity.uri or not identity.key:
+        return None
+    row = store.execute(
+        "SELECT t.id FROM tracks t WHERE t.match_key = ? "
+        "AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id) "
+        "AND EXISTS (SELECT 1 FROM plays p WHERE p.track_id = t.id AND p.source = ?) LIMIT 1",
+        (identity.key, SOURCE),
+    ).fetchone()
+    return (int(row[0]), False) if row else None
 
 
 def add_play(

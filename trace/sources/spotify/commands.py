@@ -93,7 +93,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         counts = search.search_around(store, client, artists, notify=_say)
     print(
         f"{counts['queries']} searches asked, {counts['cached']} answered from earlier; "
-        f"{counts['found']} tracks found, {counts['new']} new candidates."
+        f"{counts['found']} tracks found: {counts['already_yours']} already yours, "
+        f"{counts['new']} new candidates."
     )
     return 0
 
