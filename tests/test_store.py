@@ -93,7 +93,18 @@ def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
         old.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')")
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 3
+        assert store.schema_version == len(MIGRATIONS) == 4
         assert store.execute("SELECT title FROM tracks").fetchone()[0] == "old"
         assert store.execute("SELECT count(*) FROM features").fetchone()[0] == 0
         assert store.execute("SELECT count(*) FROM spotify_playlists").fetchone()[0] == 0
+
+
+def test_features_stored_before_the_decoder_column_read_as_pyav(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite3"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:3])
+    with Store(path) as old, old.batch():
+        old.execute("INSERT INTO features VALUES ('sig', '1/3x20s', '{}', 'x')")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with Store(path) as store:
+        row = store.execute("SELECT extractor, decoder FROM features").fetchone()
+        assert tuple(row) == ("1/3x20s", "PyAV (FFmpeg)")

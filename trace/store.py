@@ -186,7 +186,13 @@ CREATE TABLE spotify_searches (              -- search results, kept so a query 
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3)
+DECODER_V4 = """
+-- Which decoder read the file: PyAV (FFmpeg), or libsndfile where FFmpeg refused it.
+-- The features themselves do not change, so the extractor version stays.
+ALTER TABLE features ADD COLUMN decoder TEXT NOT NULL DEFAULT 'PyAV (FFmpeg)';
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3, DECODER_V4)
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
 
 
