@@ -22,7 +22,8 @@ from trace.store import Store
 
 @pytest.fixture
 def fake(home, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # no project secrets.toml
+    monkeypatch.chdir(tmp_path)  # no secrets.toml in the current folder…
+    monkeypatch.setattr(connect, "PROJECT_SECRETS", tmp_path / "none.toml")  # … nor the project's
     with running() as server:
         monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
         monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", CLIENT_SECRET)

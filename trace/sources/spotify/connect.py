@@ -1,7 +1,9 @@
 """Connecting to Spotify: the app's settings, the Authorization Code flow, the token.
 
 Settings come from the environment or from ``.streamlit/secrets.toml`` (section
-``[spotify]``), the environment winning:
+``[spotify]``; the project's own, beside ``streamlit_app.py``, wins over one in the
+folder TRACE was started from, which wins over ``~/.streamlit/secrets.toml``), the
+environment winning over all:
 
 ======================  ============================  ===================================
 environment             secrets.toml ``[spotify]``    meaning
@@ -99,9 +101,18 @@ class SpotifyConfig:
         )
 
 
+PROJECT_SECRETS = Path(__file__).resolve().parents[3] / ".streamlit" / "secrets.toml"
+"""The project's own secrets, found by the app's path (beside ``streamlit_app.py``)."""
+
+
 def _secrets_files() -> list[Path]:
-    """Where Streamlit looks for secrets: the project's folder, then the user's."""
-    return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
+    """Where Streamlit 1.67 looks for secrets, the one that wins first: the app's folder,
+    the folder it was started from, the user's."""
+    return [
+        PROJECT_SECRETS,
+        Path.cwd() / ".streamlit" / "secrets.toml",
+        Path.home() / ".streamlit" / "secrets.toml",
+    ]
 
 
 def _with_slash(url: str) -> str:
