@@ -43,7 +43,7 @@ def search_around(
             counts["found"] += len(json.loads(cached["uris"]))
             continue
         say(f"Spotify: searching for tracks by {artist}…")
-        answer = client.call(f"searching for {artist}", "search", q=query, limit=10, type="track")
+        answer = client.call(f"searching for {artist}", "search", q=query, type="track")
         tracks = ((answer or {}).get("tracks") or {}).get("items") or []
         uris = _store_results(store, query, tracks[:10], created)
         counts["queries"] += 1
