@@ -321,3 +321,29 @@ def test_extraction_falls_back_to_libsndfile_and_records_the_decoder(library, st
         "Band 1 - Song 1.flac": decode.LIBSNDFILE,
         "Band 2 - Song 2.flac": decode.PYAV,
     }
+
+
+def test_a_bug_in_the_analysis_is_an_internal_error(library, store, monkeypatch):
+    from trace.audio import features
+
+    monkeypatch.setattr(features, "descriptors", None)  # TRACE's own code now fails
+    summary = extract_library(store, windows=SHORT, workers=1)
+    rows = store.execute("SELECT display_path, reason, detail FROM feature_errors").fetchall()
+    internal = [row for row in rows if row["reason"] == "internal error"]
+    assert len(internal) == 3 and summary.failed == 4  # and the silent file is still silent
+    assert internal[0]["detail"].startswith("internal error: AttributeError: ")
+    assert "please report\n\nTraceback" in internal[0]["detail"]
+
+
+def test_a_library_failing_on_a_file_is_analysis_failed(library, store, monkeypatch):
+    import librosa
+
+    from trace.audio import extract
+
+    def librosa_refuses(decoded):
+        librosa.util.valid_audio(np.array([np.nan], dtype=np.float32))
+
+    monkeypatch.setattr(extract, "analyse", librosa_refuses)
+    extract_library(store, windows=SHORT, workers=1)
+    reasons = {row[0] for row in store.execute("SELECT reason FROM feature_errors")}
+    assert reasons == {"analysis failed"}  # the silent file too: analysis never ran

@@ -22,6 +22,7 @@ from trace.audio.decode import DecodeFailure, decode_windows
 from trace.audio.features import analyse
 from trace.audio.windows import Windows, extractor_id
 from trace.audio.workers import worker_pool
+from trace.errors import INTERNAL_ERROR, internal_error_detail
 from trace.library.scan import Progress
 from trace.store import Store, now
 
@@ -141,7 +142,10 @@ def _run(job: Job, windows: Windows) -> Outcome:
         return Outcome(job, None, failure.reason, failure.detail)
     except MemoryError:
         return Outcome(job, None, "too large", "the decoded audio does not fit in memory")
-    except Exception as error:
+    except Exception as error:  # one file must not stop the run
+        internal = internal_error_detail(error)
+        if internal:
+            return Outcome(job, None, INTERNAL_ERROR, internal)
         return Outcome(job, None, "analysis failed", f"{type(error).__name__}: {error}")
 
 
