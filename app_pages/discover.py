@@ -87,6 +87,8 @@ if data.counts(database, fingerprint)["candidates"] == 0:
             "page again then.",
             icon=":material/hourglass_top:",
         )
+    elif demo_ui.candidates_failed():
+        demo_ui.candidates_failure()
     else:
         st.info(
             "No candidates yet. Candidates are new music TRACE may propose: scan a folder of "

@@ -9,8 +9,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Chromium for the browser tests …"
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium
 fi
 
 .venv/bin/ruff check trace app_pages tests bench streamlit_app.py

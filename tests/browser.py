@@ -34,10 +34,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(home: Path, *, timeout: float = 120.0) -> Iterator[str]:
-    """Start the dashboard with ``TRACE_HOME=home``; yields its base URL."""
+def dashboard(
+    home: Path, *, timeout: float = 120.0, cwd: Path = ROOT, env: dict | None = None
+) -> Iterator[str]:
+    """Start the dashboard with ``TRACE_HOME=home`` from ``cwd``; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "TRACE_HOME": str(home)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {}), "TRACE_HOME": str(home)}
     log = (home / "streamlit.log").open("wb")
     server = subprocess.Popen(
         [
@@ -49,7 +51,7 @@ def dashboard(home: Path, *, timeout: float = 120.0) -> Iterator[str]:
             "--server.headless",
             "true",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -47,6 +47,12 @@ def track(
     }
 
 
+GRANTED_SCOPE = (
+    "user-library-read user-read-recently-played user-top-read playlist-read-private "
+    "playlist-read-collaborative playlist-modify-private playlist-modify-public"
+)
+
+
 @dataclass
 class State:
     me: dict = field(default_factory=lambda: {"id": "person", "display_name": "A Person"})
@@ -64,6 +70,17 @@ class State:
     refresh_tokens: set[str] = field(default_factory=set)
     issued: int = 0
     verifier_challenge: str | None = None
+    rotate_refresh_tokens: bool = True  # a used refresh token stops working, as with PKCE
+    max_limit: dict[str, int] = field(  # the documented maxima; a larger limit is a 400
+        default_factory=lambda: {
+            "/me/tracks": 50,
+            "/me/player/recently-played": 50,
+            "/me/top/tracks": 50,
+            "/me/playlists": 50,
+            "/playlists/*/items": 50,
+            "/search": 10,
+        }
+    )
     log: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, auth
 
 
@@ -111,7 +128,7 @@ class FakeSpotify:
             "token_type": "Bearer",
             "expires_in": 3600,
             "refresh_token": refresh,
-            "scope": "",
+            "scope": GRANTED_SCOPE,  # as Spotify does: spotipy's PKCE checks it
         }
 
     # -- the server ---------------------------------------------------------------------
@@ -193,6 +210,8 @@ class FakeSpotify:
                     400,
                     {"error": "invalid_grant", "error_description": "Refresh token revoked"},
                 )
+            if self.state.rotate_refresh_tokens:
+                self.state.refresh_tokens.discard(form["refresh_token"])
             return self._send(request, 200, self.issue())
         return self._send(request, 400, {"error": "unsupported_grant_type"})
 
@@ -216,6 +235,9 @@ class FakeSpotify:
 
     def _api(self, method: str, path: str, query: dict, body: bytes):
         state = self.state
+        pattern = re.sub(r"^/playlists/\w+/items$", "/playlists/*/items", path)
+        if method == "GET" and int(query.get("limit", 0)) > state.max_limit.get(pattern, 10**6):
+            return 400, {"error": {"status": 400, "message": "Invalid limit"}}
         if method == "GET" and path == "/me":
             return 200, state.me
         if method == "GET" and path == "/me/tracks":
@@ -280,8 +302,6 @@ class FakeSpotify:
                 ]
             }
         if method == "GET" and path == "/search":
-            if int(query.get("limit", 10)) > 10:
-                return 400, {"error": {"status": 400, "message": "Invalid limit"}}
             artist = re.sub(r'^artist:"(.*)"$', r"\1", query.get("q", ""))
             found = state.search.get(artist, [])[: int(query.get("limit", 10))]
             return 200, {"tracks": {"items": found, "next": None, "total": len(found)}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -123,10 +124,70 @@ def test_a_fresh_home_builds_the_demo_without_being_asked(home, monkeypatch):
         job.kill()
         job.wait()
         app.run()
-        assert "No candidates yet" in app.info[0].value
+        assert "Composing the demo's candidate tracks failed** (signal 9)" in app.error[0].value
     finally:
         job.kill()
         demo_ui._background_jobs().clear()
+
+
+def test_a_failed_candidates_job_says_why_and_how_to_retry(home, monkeypatch):
+    home.mkdir(parents=True, exist_ok=True)
+    (home / demo_ui.CANDIDATES_LOG).write_text("Composing…\nOSError: No space left on device\n")
+    failed = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    failed.wait()
+    demo_ui._background_jobs()["candidates"] = failed
+    restarted = []
+    monkeypatch.setattr(
+        demo_ui,
+        "start_job",
+        lambda *arguments, log: (
+            restarted.append(arguments) or subprocess.Popen([sys.executable, "-c", "pass"])
+        ),
+    )
+    try:
+        app = run_page("app_pages/discover.py")
+        assert "failed** (exit code 1)" in app.error[0].value
+        assert "No space left on device" in app.code[0].value
+        assert not any("No candidates yet" in i.value for i in app.info)
+        app.button(key="demo-candidates-retry").click().run()
+        assert restarted == [("demo", "--part", "candidates")]
+    finally:
+        demo_ui._background_jobs().clear()
+
+
+def test_a_finished_candidates_job_with_none_found_is_an_empty_state(home):
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    demo_ui._background_jobs()["candidates"] = done
+    try:
+        app = run_page("app_pages/discover.py")
+        assert "No candidates yet" in app.info[0].value and not app.error
+    finally:
+        demo_ui._background_jobs().clear()
+
+
+def test_a_job_writing_a_megabyte_to_stderr_does_not_hang():
+    script = (
+        "import json, sys\n"
+        "sys.stderr.write('x' * 2**20)\n"
+        "print(json.dumps({'progress': {'done': 1, 'total': 2, 'message': 'half'}}))\n"
+        "print('Done.')\n"
+    )
+    seen, results = [], []
+    worker = threading.Thread(
+        target=lambda: results.append(
+            jobs.run_with_progress(
+                [sys.executable, "-c", script], lambda *update: seen.append(update)
+            )
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the job's output was not read: it hangs on a full pipe"
+    result = results[0]
+    assert result.ok and result.lines == ["Done."] and seen == [(0.5, "half")]
+    assert len(result.error) == 2**20
 
 
 def on_demo(page: str) -> AppTest:

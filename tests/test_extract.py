@@ -272,3 +272,78 @@ def test_workers_never_rerun_the_callers_script(library, store, tmp_path, monkey
     summary = extract_library(store, windows=SHORT, workers=2)
     assert summary.extracted == 3
     assert not marker.exists()
+
+
+def test_a_file_ffmpeg_refuses_is_read_by_libsndfile(tmp_path):
+    """A MATLAB 5 sound file: FFmpeg says "Invalid data found", libsndfile reads it."""
+    import av
+    import soundfile
+
+    from trace.audio.decode import LIBSNDFILE, decode_windows
+    from trace.audio.features import analyse
+
+    signal = synth.normalise(synth.drum_pattern(120, 8, np.random.default_rng(3)))
+    path = tmp_path / "beat.mat"
+    soundfile.write(path, signal, synth.SR, format="MAT5", subtype="PCM_16")
+    with pytest.raises(av.InvalidDataError), av.open(str(path)):
+        pass
+    read, rate = soundfile.read(path, dtype="float32")
+    assert rate == synth.SR and np.abs(read - signal).max() < 1e-3
+    decoded = decode_windows(bytes(path), windows=SHORT)
+    assert decoded.decoder == LIBSNDFILE and decoded.source_rate == synth.SR
+    assert decoded.duration == pytest.approx(8.0, abs=0.01)
+    assert analyse(decoded)["tempo"] == pytest.approx(120, rel=0.05)
+
+
+def test_extraction_falls_back_to_libsndfile_and_records_the_decoder(library, store, monkeypatch):
+    import av
+
+    from trace.audio import decode
+
+    real_open = decode.av.open
+
+    def refuse_band_1(fileobj, *args, **kwargs):
+        if b"Band 1" in os.fsencode(fileobj.name):
+            raise av.InvalidDataError(1094995529, "Invalid data found when processing input")
+        return real_open(fileobj, *args, **kwargs)
+
+    monkeypatch.setattr(decode.av, "open", refuse_band_1)
+    summary = extract_library(store, windows=SHORT, workers=1)
+    assert (summary.extracted, summary.failed) == (3, 1)  # the silent file still fails
+    decoders = dict(
+        store.execute(
+            "SELECT f.display_path, x.decoder FROM features x JOIN files f "
+            "ON f.signature = x.signature"
+        ).fetchall()
+    )
+    assert {Path(p).name: d for p, d in decoders.items()} == {
+        "Band 0 - Song 0.flac": decode.PYAV,
+        "Band 1 - Song 1.flac": decode.LIBSNDFILE,
+        "Band 2 - Song 2.flac": decode.PYAV,
+    }
+
+
+def test_a_bug_in_the_analysis_is_an_internal_error(library, store, monkeypatch):
+    from trace.audio import features
+
+    monkeypatch.setattr(features, "descriptors", None)  # TRACE's own code now fails
+    summary = extract_library(store, windows=SHORT, workers=1)
+    rows = store.execute("SELECT display_path, reason, detail FROM feature_errors").fetchall()
+    internal = [row for row in rows if row["reason"] == "internal error"]
+    assert len(internal) == 3 and summary.failed == 4  # and the silent file is still silent
+    assert internal[0]["detail"].startswith("internal error: AttributeError: ")
+    assert "please report\n\nTraceback" in internal[0]["detail"]
+
+
+def test_a_library_failing_on_a_file_is_analysis_failed(library, store, monkeypatch):
+    import librosa
+
+    from trace.audio import extract
+
+    def librosa_refuses(decoded):
+        librosa.util.valid_audio(np.array([np.nan], dtype=np.float32))
+
+    monkeypatch.setattr(extract, "analyse", librosa_refuses)
+    extract_library(store, windows=SHORT, workers=1)
+    reasons = {row[0] for row in store.execute("SELECT reason FROM feature_errors")}
+    assert reasons == {"analysis failed"}  # the silent file too: analysis never ran

@@ -167,3 +167,40 @@ def test_the_command_line_imports_a_history_zip(home, tmp_path, capsys):
     assert "6 entries in 1 file(s); 5 added (2 plays, 2 skips, 1 under 30 s)" in out
     assert cli.main(["import", str(archive)]) == 0
     assert "0 added" in capsys.readouterr().out
+
+
+def test_the_match_line_says_what_was_matched_now_in_total_and_what_is_left(
+    home, tmp_path, music, capsys
+):
+    from audiofiles import make_track
+
+    from trace.library.scan import scan_library
+    from trace.store import Store
+
+    make_track(music / "a.flac", {"artist": "Nina Ray", "title": "Blue Hour"}, seconds=3.0)
+    with Store() as store:
+        scan_library([music], store)
+    plays = [  # account-data shape: no URI, so the matched tracks get none either
+        {
+            "endTime": f"2025-01-0{day} 20:00",
+            "artistName": "Nina Ray",
+            "trackName": title,
+            "msPlayed": 200_000,
+        }
+        for day, title in (
+            (1, "Blue Hour"),
+            (2, "Blue Hour"),
+            (3, "Blue Hour - 2011 Remaster"),
+            (4, "Snow"),
+        )
+    ]
+    path = _write(tmp_path, "StreamingHistory_music_0.json", plays)
+    assert cli.main(["import", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Matched to local files this time: 1 Spotify track (0 by ISRC, 1 by artist" in out
+    assert "with 3 plays. In total 1 of 2 Spotify tracks and 3 of 4 plays are on local" in out
+    assert "Left unmatched: 1 Spotify track without local audio (1 plays;" in out
+    assert cli.main(["import", str(path)]) == 0
+    again = capsys.readouterr().out
+    assert "0 added" in again and "4 already imported" in again
+    assert "this time: 0 Spotify tracks" in again and "In total 1 of 2 Spotify tracks" in again

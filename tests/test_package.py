@@ -101,3 +101,15 @@ def test_the_layering_check_sees_a_forbidden_import(tmp_path):
         "trace/library/scan.py imports trace.analysis.table: library comes before that stage",
         "trace/store.py imports streamlit: only trace/ui/ may import Streamlit",
     ]
+
+
+def test_every_apt_get_in_the_scripts_waits_for_the_dpkg_lock():
+    """Another apt-get holding the lock must make ours wait, not fail."""
+    calls = [
+        line
+        for script in (ROOT / "scripts").glob("*.sh")
+        for line in script.read_text().splitlines()
+        if "apt-get " in line and not line.lstrip().startswith("#")
+    ]
+    assert calls
+    assert all("-o DPkg::Lock::Timeout=600" in line for line in calls), calls

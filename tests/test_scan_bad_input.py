@@ -185,3 +185,40 @@ def test_a_folder_that_does_not_exist(tmp_path, music, store):
     assert titles(store) == {"A"}
     assert reasons(store) == {"nope": "folder not found"}
     assert summary.errors == 1
+
+
+def test_a_bug_in_trace_is_an_internal_error_not_a_corrupt_file(music, store, monkeypatch):
+    from trace.library import probe
+
+    make_track(music / "good.flac", {"title": "Good"})
+    monkeypatch.setattr(probe, "sniff_format", None)  # TRACE's own code now fails: a bug
+    scan_library([music], store)
+    detail = store.execute("SELECT reason, detail FROM scan_errors").fetchone()
+    assert detail["reason"] == "internal error"
+    first, _, trace_back = detail["detail"].partition("\n\n")
+    assert first.startswith("internal error: TypeError: ") and first.endswith("please report")
+    assert "Traceback" in trace_back and "probe.py" in trace_back
+
+
+def test_a_library_failing_on_a_file_is_still_the_files_fault(music, store, monkeypatch):
+    from trace.library import probe
+
+    make_track(music / "odd.flac", {"title": "Odd"})
+
+    def library_fails(*args, **kwargs):
+        return struct.unpack(">I", b"")  # as mutagen does on a cut-off header
+
+    monkeypatch.setattr(probe, "read_audio", library_fails)
+    scan_library([music], store)
+    assert reasons(store) == {"odd.flac": "corrupt file"}
+
+
+def test_a_bug_reading_tags_keeps_the_audio_and_says_to_report_it(music, store, monkeypatch):
+    from trace.library import tags
+
+    make_track(music / "a.flac", {"title": "Tagged"})
+    monkeypatch.setattr(tags, "vorbis_tags", None)
+    scan_library([music], store)
+    assert store.counts()["library_tracks"] == 1
+    warning = store.execute("SELECT detail FROM scan_errors").fetchone()[0]
+    assert "internal error: TypeError" in warning and "please report" in warning

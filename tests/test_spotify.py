@@ -22,7 +22,8 @@ from trace.store import Store
 
 @pytest.fixture
 def fake(home, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # no project secrets.toml
+    monkeypatch.chdir(tmp_path)  # no secrets.toml in the current folder…
+    monkeypatch.setattr(connect, "PROJECT_SECRETS", tmp_path / "none.toml")  # … nor the project's
     with running() as server:
         monkeypatch.setenv("SPOTIFY_CLIENT_ID", CLIENT_ID)
         monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", CLIENT_SECRET)
@@ -312,10 +313,31 @@ def test_searches_around_artists_are_capped_and_asked_once(fake, store):
     fake.state.search = {"Nina Ray": [track(3000 + i, artist="Nina Ray") for i in range(25)]}
     client = _client(_connect(fake))
     counts = search.search_around(store, client, ["Nina Ray", "Nobody"])
-    assert counts == {"queries": 2, "cached": 0, "found": 10, "new": 10}
+    assert counts == {"queries": 2, "cached": 0, "found": 10, "already_yours": 0, "new": 10}
     assert store.counts()["candidates"] == 10
     again = search.search_around(store, client, ["Nina Ray"])
     assert again["cached"] == 1 and len(fake.requests("GET /v1/search")) == 2
+
+
+def test_search_results_the_person_owns_are_already_theirs(fake, store, music):
+    make_track(music / "a.flac", {"artist": "Nina Ray", "title": "Blue Hour"}, seconds=3.0)
+    make_track(music / "b.flac", {"artist": "Nina Ray", "title": "Red Hour"}, seconds=3.0)
+    scan_library([music], store)
+    fake.state.search = {
+        "Nina Ray": [
+            track(1, artist="Nina Ray", title="Blue Hour - 2011 Remaster", duration_ms=3000),
+            track(2, artist="Nina Ray", title="Red Hour (Live)", duration_ms=3000),
+            track(3, artist="Nina Ray", title="Green Hour", duration_ms=3000),
+        ]
+    }
+    counts = search.search_around(store, _client(_connect(fake)), ["Nina Ray"])
+    assert (counts["found"], counts["already_yours"], counts["new"]) == (3, 1, 2)
+    assert store.counts()["candidates"] == 2  # the live take and the new song
+    owned = store.execute(
+        "SELECT t.title FROM tracks t JOIN files f ON f.track_id = t.id WHERE t.spotify_uri = ?",
+        (track(1)["uri"],),
+    ).fetchone()
+    assert owned["title"] == "Blue Hour"
 
 
 def test_no_token_or_secret_reaches_a_message_or_the_log(fake, store, caplog, capsys):
@@ -432,3 +454,146 @@ def test_numbers_in_a_name_must_agree():
     spotify = side(["orchestra\x1fsymphony no 5", "orchestra\x1fadagio in g minor"], 0)
     local = side(["orchestra\x1fsymphony no 6", "orchestra\x1fadagio in g mnor"], 10)
     assert pair_up(spotify, local) == [(1, 11, "name")]
+
+
+def _limits(fake, prefix: str) -> set[int]:
+    return {int(parse_qs(urlparse(path).query)["limit"][0]) for _, path, _ in fake.requests(prefix)}
+
+
+def test_every_paged_call_asks_for_the_documented_maximum(fake, store):
+    _library(fake)
+    fake.state.items["mine"] = [
+        {"added_at": "2026-06-01T00:00:00Z", "item": track(900 + i)} for i in range(120)
+    ]
+    fake.state.search = {"Nina Ray": [track(3000, artist="Nina Ray")]}
+    client = _client(_connect(fake))
+    summary = sync.sync(store, client)
+    search.search_around(store, client, ["Nina Ray"])
+    assert not summary.problems, summary.problems
+    assert summary.playlist_items == 120 and len(fake.requests("GET /v1/playlists/mine")) == 3
+    for prefix in (
+        "GET /v1/me/tracks",
+        "GET /v1/me/player/recently-played",
+        "GET /v1/me/top/tracks",
+        "GET /v1/me/playlists",
+        "GET /v1/playlists/mine/items",
+    ):
+        assert _limits(fake, prefix) == {50}, prefix
+    assert _limits(fake, "GET /v1/search") == {10}
+
+
+def test_an_invalid_limit_is_asked_once_more_with_a_smaller_page(fake, store):
+    _library(fake, saved=45)
+    fake.state.max_limit["/me/tracks"] = 20  # Spotify refusing even the documented 50
+    messages = []
+    summary = sync.sync(store, _client(_connect(fake), messages=messages))
+    assert not summary.problems, summary.problems
+    assert summary.saved == 45
+    assert _limits(fake, "GET /v1/me/tracks") == {50, 20}
+    assert any("asking again with pages of 20" in m for m in messages), messages
+    fake.state.max_limit["/me/playlists"] = 5  # refused again: stopped with Spotify's words
+    store.set_setting("spotify.saved_until", "")
+    again = sync.sync(store, _client(connect.load_config()))
+    assert any("Invalid limit" in p for p in again.problems), again.problems
+
+
+def test_rotated_refresh_tokens_are_stored_so_a_second_refresh_works(fake, store, monkeypatch):
+    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET")
+    settings = _connect(fake)
+    client = _client(settings)
+    first = json.loads(settings.token_path.read_text())["refresh_token"]
+    for _ in range(2):
+        fake.expire_token()
+        assert client.call("reading your profile", "me")["id"] == "person"
+    stored = json.loads(settings.token_path.read_text())["refresh_token"]
+    assert stored != first and stored in fake.state.refresh_tokens
+    assert first not in fake.state.refresh_tokens  # the server rotated it away
+    assert len(fake.requests("POST /api/token")) == 3  # the code, then two refreshes
+
+
+def test_spotipys_http_error_lines_are_shown_only_with_verbose(fake, caplog, capsys):
+    _library(fake, saved=3)
+    _connect(fake)
+    spotipy_logger, urllib3_logger = logging.getLogger("spotipy"), logging.getLogger("urllib3")
+    levels = spotipy_logger.level, urllib3_logger.level
+    caplog.set_level(logging.WARNING)
+    try:
+        fake.fail("GET /v1/me/tracks", 429, {"Retry-After": "0"})
+        assert cli.main(["spotify", "sync"]) == 0
+        assert not [r for r in caplog.records if r.name.startswith(("spotipy", "urllib3"))]
+        assert "rate limit" in capsys.readouterr().err  # TRACE's own message
+        caplog.clear()
+        fake.fail("GET /v1/me/tracks", 429, {"Retry-After": "0"})
+        assert cli.main(["--verbose", "spotify", "sync"]) == 0
+        assert any("HTTP Error for GET" in r.getMessage() for r in caplog.records)
+    finally:
+        spotipy_logger.setLevel(levels[0])
+        urllib3_logger.setLevel(levels[1])
+
+
+def test_a_damaged_or_unreadable_token_file_says_what_is_wrong(fake, store):
+    settings = _connect(fake)
+    settings.token_path.write_text('{"access_token": "acc')  # cut off mid-write
+    with pytest.raises(connect.TokenFileError, match=r"damaged .*delete it and connect"):
+        connect.connected(settings)
+    assert "token cannot be used" in " ".join(cli_status(store))
+    settings.token_path.unlink()
+    settings.token_path.mkdir()  # unreadable as a file, whoever runs the test
+    with pytest.raises(connect.TokenFileError, match="cannot be read"):
+        connect.connected(settings)
+    settings.token_path.rmdir()
+    assert not connect.connected(settings)  # no file at all: simply not connected
+
+
+def cli_status(store) -> list[str]:
+    from trace.sources.spotify.commands import status_lines
+
+    return status_lines(store)
+
+
+def test_token_writes_from_many_threads_never_collide(tmp_path, monkeypatch):
+    import threading
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(connect.os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    path = tmp_path / "spotify-token.json"
+
+    def write(n: int) -> None:
+        for i in range(25):
+            connect._write_private(path, {"access_token": f"{n}-{i}", "pad": "x" * 5000})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert json.loads(path.read_text())["access_token"].endswith("-24")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spotify-token.json"]  # no leftovers
+    assert len(synced) == 2 * 6 * 25  # the file and its folder, every time
+
+
+def test_spotipy_pkce_behaviour_trace_relies_on_is_pinned(fake, monkeypatch):
+    """TRACE sets the PKCE verifier of a connect started earlier and computes its
+    challenge itself; these are the spotipy behaviours that rely on, checked so that an
+    upgrade that changes them fails here rather than at a person's connect."""
+    monkeypatch.delenv("SPOTIFY_CLIENT_SECRET")
+    settings = connect.load_config()
+    manager = connect.auth_manager(settings)
+    assert manager.code_verifier is None and manager.code_challenge is None
+    manager.get_pkce_handshake_parameters()
+    assert connect.pkce_challenge(manager.code_verifier) == manager.code_challenge
+    url = manager.get_authorize_url(state="s")
+    assert parse_qs(urlparse(url).query)["code_challenge"] == [manager.code_challenge]
+    # Both attributes set: get_access_token sends this verifier, not a new one.
+    manager.code_verifier = "v" * 64
+    manager.code_challenge = connect.pkce_challenge(manager.code_verifier)
+    fake.state.verifier_challenge = manager.code_challenge
+    manager.get_access_token(CODE, check_cache=False)
+    assert connect.connected(settings)
+    # With no code and no token, spotipy asks for one through get_authorization_code,
+    # which TRACE answers with an error instead of a terminal prompt.
+    connect.disconnect(settings)
+    with pytest.raises(connect.NotConnectedError):
+        connect.auth_manager(settings).get_access_token()

@@ -86,16 +86,29 @@ def test_settings_round_trip(store):
     assert store.get_setting("k") == "v2"
 
 
-def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
-    path = tmp_path / "db.sqlite3"
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+def _upgraded(path, monkeypatch, version: int, sql: str) -> Store:
+    """A store written by the TRACE of schema ``version`` (``sql`` run in it), reopened
+    by this one."""
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:version])
     with Store(path) as old, old.batch():
-        old.execute("INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')")
+        old.execute(sql)
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
-    with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 4
+    return Store(path)
+
+
+def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
+    sql = "INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')"
+    with _upgraded(tmp_path / "db.sqlite3", monkeypatch, 1, sql) as store:
+        assert store.schema_version == len(MIGRATIONS) == 5
         assert store.execute("SELECT title FROM tracks").fetchone()[0] == "old"
         row = store.execute("SELECT recording_mbid, artist_mbids FROM tracks").fetchone()
         assert tuple(row) == (None, "[]")
         assert store.execute("SELECT count(*) FROM features").fetchone()[0] == 0
         assert store.execute("SELECT count(*) FROM spotify_playlists").fetchone()[0] == 0
+
+
+def test_features_stored_before_the_decoder_column_read_as_pyav(tmp_path, monkeypatch):
+    sql = "INSERT INTO features VALUES ('sig', '1/3x20s', '{}', 'x')"
+    with _upgraded(tmp_path / "db.sqlite3", monkeypatch, 4, sql) as store:
+        row = store.execute("SELECT extractor, decoder FROM features").fetchone()
+        assert tuple(row) == ("1/3x20s", "PyAV (FFmpeg)")

@@ -300,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress as a terminal bar, or as JSON lines on stdout for programs",
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the messages of the libraries TRACE uses (spotipy's HTTP errors, "
+        "urllib3's retries)",
+    )
+    parser.add_argument(
         "--background",
         action="store_true",
         help="run at low CPU priority, so what a person is looking at stays responsive",
@@ -408,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config.prepare_process()
+    config.library_logs(verbose=args.verbose)
     if args.background and hasattr(os, "nice"):
         os.nice(10)  # its worker processes inherit it
     try:

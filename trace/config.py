@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -37,6 +38,19 @@ def prepare_process() -> None:
     home made every fresh home compile librosa again: 20 s more on a first run.)
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def library_logs(*, verbose: bool) -> None:
+    """Whether the libraries TRACE talks to Spotify through may log.
+
+    spotipy logs an error line ("HTTP Error for GET to https://…") for every 429 or 5xx,
+    URL and all, and urllib3 a warning for every retry, beside TRACE's own message about
+    the same event. TRACE's message is the one a person needs, so theirs are silenced
+    unless ``--verbose`` asks for them — and even then spotipy stops at INFO: at DEBUG it
+    logs request headers, the bearer token among them.
+    """
+    logging.getLogger("spotipy").setLevel(logging.INFO if verbose else logging.CRITICAL + 1)
+    logging.getLogger("urllib3").setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
 def database_path() -> Path:

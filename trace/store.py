@@ -193,7 +193,13 @@ ALTER TABLE tracks ADD COLUMN artist_mbids TEXT NOT NULL DEFAULT '[]';  -- JSON 
 CREATE INDEX tracks_recording_mbid ON tracks(recording_mbid);
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3, MUSICBRAINZ_V4)
+DECODER_V5 = """
+-- Which decoder read the file: PyAV (FFmpeg), or libsndfile where FFmpeg refused it.
+-- The features themselves do not change, so the extractor version stays.
+ALTER TABLE features ADD COLUMN decoder TEXT NOT NULL DEFAULT 'PyAV (FFmpeg)';
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, FEATURES_V2, SPOTIFY_V3, MUSICBRAINZ_V4, DECODER_V5)
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
 
 

@@ -1,10 +1,15 @@
-"""Decoding the analysed windows of a file to float samples, with PyAV.
+"""Decoding the analysed windows of a file to float samples, with PyAV or libsndfile.
 
 PyAV ships FFmpeg inside its wheel, so every format the scan accepts decodes without a
 system ffmpeg. Only the windows analysed are decoded: the container seeks to each
 window's start (to the key frame before it) and decoding stops at the window's end, so a
 two-hour file costs what a three-minute one does. Files are opened as Python file
 objects, so any file name (any bytes) works.
+
+Some real files FFmpeg refuses ("Invalid data found when processing input": certain Ogg
+Vorbis encoders, odd WAV or AIFF headers) libsndfile reads; when PyAV fails, ``soundfile``
+is tried before the file is called undecodable, and :attr:`Decoded.decoder` says which
+one read it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
+import soundfile
 import soxr
 
 from trace.audio.windows import Windows
@@ -23,6 +29,9 @@ ANALYSIS_RATE = 22050
 
 MAX_UNKNOWN_LENGTH_S = 600.0
 """A stream whose length the container does not tell is decoded up to this long."""
+
+PYAV = "PyAV (FFmpeg)"
+LIBSNDFILE = "libsndfile"
 
 
 class DecodeFailure(Exception):  # noqa: N818 - a per-file outcome, recorded with its reason
@@ -49,6 +58,7 @@ class Decoded:
     duration: float
     source_rate: int
     source_channels: int
+    decoder: str = PYAV
 
     @property
     def mono(self) -> np.ndarray:
@@ -58,14 +68,27 @@ class Decoded:
 def decode_windows(
     path: bytes | str, *, windows: Windows | None = None, rate: int = ANALYSIS_RATE
 ) -> Decoded:
-    """Decode the analysed windows of the file at ``path``.
+    """Decode the analysed windows of the file at ``path``, with PyAV, or with
+    libsndfile where PyAV fails.
 
     Raises
     ------
     DecodeFailure
-        The file has no audio stream or cannot be decoded.
+        The file has no audio stream or cannot be decoded by either.
     """
     windows = windows or Windows()
+    try:
+        return _decode_with_pyav(path, windows, rate)
+    except DecodeFailure as failure:
+        if failure.reason != "undecodable":
+            raise
+        try:
+            return _decode_with_soundfile(path, windows, rate)
+        except (soundfile.LibsndfileError, OSError, ValueError, RuntimeError):
+            raise failure from None
+
+
+def _decode_with_pyav(path: bytes | str, windows: Windows, rate: int) -> Decoded:
     try:
         with open(path, "rb") as fileobj, av.open(fileobj, metadata_errors="ignore") as container:
             if not container.streams.audio:
@@ -84,13 +107,43 @@ def decode_windows(
         raise
     except (av.FFmpegError, OSError, ValueError) as error:
         raise DecodeFailure("undecodable", str(error)) from error
+    return _joined(pieces, rate, duration, source_rate, source_channels, PYAV)
+
+
+def _decode_with_soundfile(path: bytes | str, windows: Windows, rate: int) -> Decoded:
+    """The same windows read by libsndfile (Ogg Vorbis, FLAC, WAV, AIFF, MP3 where the
+    build has it…); raises ``soundfile.LibsndfileError`` for what it cannot read."""
+    with open(path, "rb") as fileobj, soundfile.SoundFile(fileobj) as sound:
+        source_rate, channels = sound.samplerate, sound.channels
+        duration = sound.frames / source_rate if sound.frames > 0 else None
+        if duration is None:
+            raise DecodeFailure("undecodable", "libsndfile reads no frames")
+        pieces = []
+        for start, end in windows.spans(duration):
+            sound.seek(min(round(start * source_rate), sound.frames))
+            data = sound.read(round((end - start) * source_rate), dtype="float32", always_2d=True)
+            stereo = _downmix(np.ascontiguousarray(data.T))
+            if source_rate != rate:
+                stereo = soxr.resample(stereo.T, source_rate, rate, quality="HQ").T
+            pieces.append(np.ascontiguousarray(stereo, dtype=np.float32))
+    return _joined(pieces, rate, duration, source_rate, channels, LIBSNDFILE)
+
+
+def _joined(
+    pieces: list[np.ndarray],
+    rate: int,
+    duration: float | None,
+    source_rate: int,
+    source_channels: int,
+    decoder: str,
+) -> Decoded:
     bounds, offset = [], 0
     for piece in pieces:
         bounds.append((offset, offset + piece.shape[1]))
         offset += piece.shape[1]
     stereo = np.concatenate(pieces, axis=1) if pieces else np.zeros((2, 0), np.float32)
     total = duration if duration is not None else stereo.shape[1] / rate
-    return Decoded(stereo, rate, bounds, total, source_rate, source_channels)
+    return Decoded(stereo, rate, bounds, total, source_rate, source_channels, decoder)
 
 
 def _duration(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 from threadpoolctl import threadpool_limits
 
-from trace.audio.decode import DecodeFailure
-from trace.audio.features import extract_file
+from trace.audio.decode import DecodeFailure, decode_windows
+from trace.audio.features import analyse
 from trace.audio.windows import Windows, extractor_id
 from trace.audio.workers import worker_pool
+from trace.errors import INTERNAL_ERROR, internal_error_detail
 from trace.library.scan import Progress
 from trace.store import Store, now
 
@@ -42,6 +43,7 @@ class Outcome:
     features: dict[str, float] | None
     reason: str = ""
     detail: str = ""
+    decoder: str = ""
 
 
 @dataclass
@@ -134,12 +136,16 @@ def _run_with_windows(item: tuple[Job, Windows]) -> Outcome:
 
 def _run(job: Job, windows: Windows) -> Outcome:
     try:
-        return Outcome(job, extract_file(job.path, windows=windows))
+        decoded = decode_windows(job.path, windows=windows)
+        return Outcome(job, analyse(decoded), decoder=decoded.decoder)
     except DecodeFailure as failure:
         return Outcome(job, None, failure.reason, failure.detail)
     except MemoryError:
         return Outcome(job, None, "too large", "the decoded audio does not fit in memory")
-    except Exception as error:
+    except Exception as error:  # one file must not stop the run
+        internal = internal_error_detail(error)
+        if internal:
+            return Outcome(job, None, INTERNAL_ERROR, internal)
         return Outcome(job, None, "analysis failed", f"{type(error).__name__}: {error}")
 
 
@@ -152,9 +158,15 @@ def _write(store: Store, extractor: str, outcomes: list[Outcome], summary: Extra
             if outcome.features is not None:
                 summary.extracted += 1
                 store.execute(
-                    "INSERT OR REPLACE INTO features (signature, extractor, data, extracted_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (job.signature, extractor, json.dumps(outcome.features), now()),
+                    "INSERT OR REPLACE INTO features (signature, extractor, data, extracted_at, "
+                    "decoder) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        job.signature,
+                        extractor,
+                        json.dumps(outcome.features),
+                        now(),
+                        outcome.decoder,
+                    ),
                 )
             else:
                 summary.failed += 1

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
 
+from trace.errors import INTERNAL_ERROR, internal_error_detail
 from trace.library.tags import AudioFile, UnreadableAudio, read_audio, sniff_format
 from trace.library.text import clean_text
 from trace.store import display_path
@@ -57,7 +58,10 @@ def probe_file(path: bytes) -> Probe | Problem:
             return Problem(error.reason, error.detail, stat=file_stat)
         except OSError as error:
             return Problem("unreadable", error.strerror or str(error), stat=file_stat)
-        except Exception as error:
+        except Exception as error:  # one bad file must not stop a scan
+            internal = internal_error_detail(error)
+            if internal:
+                return Problem(INTERNAL_ERROR, internal, stat=file_stat)
             return Problem("corrupt file", f"{type(error).__name__}: {error}", stat=file_stat)
 
 

@@ -25,6 +25,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
+from trace.errors import internal_error_detail
 from trace.library.tag_families import Tags, id3_tags, mp4_tags, vorbis_tags
 
 MAX_DURATION_S = 24 * 3600
@@ -163,7 +164,9 @@ def read_audio(fileobj: BinaryIO, *, fmt: str, size: int) -> AudioFile:
         fileobj.seek(0)
         audio = reader(fileobj)
         info, raw_tags = audio.info, audio.tags
-    except Exception as error:
+    except Exception as error:  # mutagen's own errors for a bad file are of many types
+        if internal_error_detail(error):
+            raise  # TRACE's bug: the probe records it as an internal error
         info = _stream_without_tags(fileobj, fmt)
         if info is None:
             raise UnreadableAudio("corrupt header", f"not a valid {fmt} file ({error})") from error
@@ -172,8 +175,13 @@ def read_audio(fileobj: BinaryIO, *, fmt: str, size: int) -> AudioFile:
     stream = _stream_info(info, fmt=fmt, size=size)
     try:
         tags = _tags(raw_tags)
-    except Exception as error:
-        warnings.append(f"tags unreadable, kept the audio ({error})")
+    except Exception as error:  # odd tags must not cost the audio
+        internal = internal_error_detail(error)
+        warnings.append(
+            f"tags not read, kept the audio ({internal})"
+            if internal
+            else f"tags unreadable, kept the audio ({error})"
+        )
         tags = Tags()
     return AudioFile(stream=stream, tags=tags, warnings=tuple(warnings))
 

@@ -45,6 +45,11 @@ def parse_number_pair(value: object) -> tuple[int | None, int | None]:
     return (int(number) if number else None, int(total) if total else None)
 
 
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "file")`` → ``"1 file"``; ``plural(3, "file")`` → ``"3 files"``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def year_of(date: str | None) -> int | None:
     """The first plausible four-digit year in a date tag."""
     if not date:
@@ -56,24 +61,90 @@ def year_of(date: str | None) -> int | None:
     return None
 
 
-_FEATURING = re.compile(r"\s*[\(\[]?\b(feat\.?|ft\.|featuring)\s.*$", re.IGNORECASE)
-_VERSION = re.compile(
-    r"\s*[\(\[][^\)\]]*(remaster|version|edit|mono|stereo)[^\)\]]*[\)\]]", re.IGNORECASE
+# "Song (feat. X)", "Song feat. X - Live": only the featuring part goes, up to a bracket
+# or a dash, so a version after it is still seen.
+_FEATURING = re.compile(
+    r"\s*(?:[\(\[]\s*(?:feat\.?|ft\.|featuring)\s[^\)\]]*[\)\]]"
+    r"|\b(?:feat\.?|ft\.|featuring)\s.*?(?=\s[-–—]\s|[\(\[]|$))",
+    re.IGNORECASE,
 )
+_BRACKETED = re.compile(r"\s*[\(\[]([^\)\]]*)[\)\]]")
+_DASH = re.compile(r"\s+[-–—]\s+")
+# A version of the same recording: "2011 Remaster", "Remastered 2009", "Radio Edit",
+# "Single Version", "Mono", "Explicit"…
+_SAME_RECORDING = re.compile(
+    r"\b(remaster|remastered|version|edit|mono|stereo|explicit|clean)\b", re.IGNORECASE
+)
+_SAME_MIX = re.compile(r"\b(mono|stereo|original)\s+mix\b", re.IGNORECASE)
+RECORDING_WORDS = frozenset(
+    [
+        "live",
+        "remix",
+        "remixed",
+        "rmx",
+        "mix",
+        "dub",
+        "acoustic",
+        "unplugged",
+        "demo",
+        "instrumental",
+        "karaoke",
+        "acapella",
+        "cappella",
+        "reprise",
+        "rehearsal",
+        "extended",
+        "orchestral",
+        "session",
+        "sessions",
+    ]
+)
+"""Words that name a different recording of a song: a live take, a remix, an acoustic
+version, a demo, an instrumental… A version holding one of them stays in the match key,
+and two keys whose such words differ are never one recording."""
+
+
+def is_same_recording_version(version: str) -> bool:
+    """Whether a bracketed or dash-separated version names the same recording.
+
+    "2011 Remaster", "Remastered 2009", "Radio Edit", "Mono Version" do; "Live",
+    "Acoustic Version", "Remix Edit", "Live at Wembley" do not.
+    """
+    words = re.findall(r"\w+", _SAME_MIX.sub(r"\1", version).casefold())
+    return bool(_SAME_RECORDING.search(version)) and not RECORDING_WORDS.intersection(words)
+
+
+def strip_versions(title: str) -> str:
+    """``title`` without featured artists and same-recording versions, in brackets
+    ("Song (2011 Remaster)") or after a dash ("Song - Remastered 2009"), the way Spotify
+    names them; different recordings ("Song - Live", "Song (Acoustic)") keep theirs."""
+    title = _FEATURING.sub("", title)
+    title = _BRACKETED.sub(
+        lambda m: "" if is_same_recording_version(m.group(1)) else m.group(0), title
+    )
+    head, *versions = _DASH.split(title)
+    kept = [v for v in versions if not is_same_recording_version(v)]
+    return " - ".join([head, *kept])
 
 
 def normalise(text: str | None) -> str:
     """Lower-case, accent-free, punctuation-free form of an artist or title for matching.
 
-    "Beyoncé feat. JAY-Z" and "beyonce" meet; "Song (2011 Remaster)" and "Song" meet.
+    "Beyoncé feat. JAY-Z" and "beyonce" meet; "Song (2011 Remaster)", "Song - Remastered
+    2009" and "Song" meet; "Song - Live" keeps its "live".
     """
     if not text:
         return ""
-    text = _VERSION.sub("", text)
-    text = _FEATURING.sub("", text)
+    text = strip_versions(text).replace("&", " and ")
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+
+
+def recording_words(key: str) -> list[str]:
+    """The words of a normalised key that name a kind of recording, sorted: two keys whose
+    lists differ are a studio track and its live take, remix, demo… never one recording."""
+    return sorted(word for word in key.replace("\x1f", " ").split() if word in RECORDING_WORDS)
 
 
 def match_key(artist: str | None, title: str | None) -> str | None:

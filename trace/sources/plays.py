@@ -165,7 +165,7 @@ def _tracks_of(
         key = (identity.recording_mbid, identity.uri, identity.isrc, identity.title, artist)
         track_id = known.get(key)
         if track_id is None:
-            track_id, created = track_for(
+            track_id, created = _matched_before(store, identity) or track_for(
                 store, identity, None, added_at=heard, files=False, names_on_files=by_name
             )
             known[key] = track_id
@@ -180,6 +180,20 @@ def _tracks_of(
         [(at, track_id) for track_id, at in first_heard.items()],
     )
     return track_ids
+
+
+def _matched_before(store: Store, identity: Identity) -> tuple[int, bool] | None:
+    """The local file an earlier import's plays of this name were matched to, if any:
+    without it, importing the same export again would count its plays as new."""
+    if identity.uri or identity.recording_mbid or not identity.key:
+        return None
+    row = store.execute(
+        "SELECT t.id FROM tracks t WHERE t.match_key = ? "
+        "AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id) "
+        "AND EXISTS (SELECT 1 FROM plays p WHERE p.track_id = t.id) LIMIT 1",
+        (identity.key,),
+    ).fetchone()
+    return (int(row[0]), False) if row else None
 
 
 def _place(

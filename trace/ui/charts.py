@@ -8,6 +8,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from trace.library.text import plural  # noqa: F401  (the pages' name for it)
+
 ACCENT = "#1DB954"
 RECENT = "#F2A541"
 
@@ -165,11 +167,6 @@ def playing_time(seconds: float) -> str:
     if minutes >= 100 * 60:
         return f"{round(minutes / 60):,} h"
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
-def plural(count: int, noun: str) -> str:
-    """``plural(1, "file")`` → ``"1 file"``; ``plural(3, "file")`` → ``"3 files"``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def error_table(errors: pd.DataFrame) -> pd.DataFrame:

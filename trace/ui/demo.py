@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import threading
+from pathlib import Path
 
 import streamlit as st
 
 from trace import config, demo
 from trace.store import Store
 from trace.ui.jobs import run_job, start_job
+
+CANDIDATES_LOG = "demo-candidates.log"
 
 
 @st.cache_resource
@@ -41,11 +44,15 @@ def ensure_demo() -> None:
                 st.error(f"TRACE could not build the demo library:\n\n{result.error[-2000:]}")
                 st.stop()
             status.update(label=" ".join(result.lines[:1]), state="complete")
-        # The candidates are only needed for recommendations: built while people look.
-        _background_jobs()["candidates"] = start_job(
-            "demo", "--part", "candidates", log=config.home() / "demo-candidates.log"
-        )
+        _start_candidates()
     st.rerun()
+
+
+def _start_candidates() -> None:
+    """The candidates are only needed for recommendations: built while people look."""
+    _background_jobs()["candidates"] = start_job(
+        "demo", "--part", "candidates", log=config.home() / CANDIDATES_LOG
+    )
 
 
 @st.cache_resource
@@ -58,6 +65,41 @@ def candidates_pending() -> bool:
     """Whether the demo's candidates are still being composed by this server."""
     job = _background_jobs().get("candidates")
     return job is not None and job.poll() is None
+
+
+def candidates_failed() -> bool:
+    """Whether the demo's candidates job this server started has ended in failure."""
+    job = _background_jobs().get("candidates")
+    return job is not None and job.poll() not in (None, 0)
+
+
+def candidates_failure() -> None:
+    """Say that composing the demo's candidates failed, why (the end of its log), and how
+    to try again: a button here, or the command line."""
+    job = _background_jobs()["candidates"]
+    log = config.home() / CANDIDATES_LOG
+    how = f"exit code {job.returncode}" if job.returncode > 0 else f"signal {-job.returncode}"
+    st.error(
+        f"**Composing the demo's candidate tracks failed** ({how}), so Discover has nothing "
+        f"to propose yet. The end of its log (`{log}`) says why:",
+        icon=":material/error:",
+    )
+    st.code(_tail(log), language=None)
+    st.write(
+        "Try again with the button below, or run `python -m trace demo --part candidates` "
+        "in a terminal to watch it; if it fails again, please report the log."
+    )
+    if st.button("Compose the candidates again", key="demo-candidates-retry"):
+        _start_candidates()
+        st.rerun()
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        return f"(the log cannot be read: {error.strerror})"
+    return "\n".join(text.strip().splitlines()[-lines:]) or "(the log is empty)"
 
 
 def demo_banner() -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,15 +32,29 @@ class JobResult:
 def run_job(*arguments: str) -> JobResult:
     """Run ``python -m trace --progress jsonl ARGUMENTS`` with a progress bar."""
     bar = st.progress(0.0, text="Starting…")
-    process = subprocess.Popen(
+    result = run_with_progress(
         [sys.executable, "-m", "trace", "--progress", "jsonl", *arguments],
-        cwd=REPOSITORY,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        lambda fraction, message: bar.progress(fraction, text=message),
     )
+    bar.empty()
+    return result
+
+
+def run_with_progress(command: list[str], on_progress: Callable[[float, str], None]) -> JobResult:
+    """Run ``command``, passing its JSON progress lines to ``on_progress`` as they come.
+
+    Standard error is read by a thread of its own while standard output is read here:
+    read one after the other, a job that fills the other pipe's buffer (64 KiB on Linux)
+    would wait for a reader forever, and the dashboard with it.
+    """
+    process = subprocess.Popen(
+        command, cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+    reader.start()
     lines: list[str] = []
-    assert process.stdout is not None
     for line in process.stdout:
         try:
             update = json.loads(line)["progress"]
@@ -46,12 +62,10 @@ def run_job(*arguments: str) -> JobResult:
             lines.append(line.rstrip("\n"))
             continue
         total = update["total"]
-        fraction = min(1.0, update["done"] / total) if total else 0.0
-        bar.progress(fraction, text=update["message"])
-    error = process.stderr.read() if process.stderr else ""
+        on_progress(min(1.0, update["done"] / total) if total else 0.0, update["message"])
     process.wait()
-    bar.empty()
-    return JobResult(process.returncode == 0, lines, error.strip())
+    reader.join()
+    return JobResult(process.returncode == 0, lines, "".join(errors).strip())
 
 
 def start_job(*arguments: str, log: Path) -> subprocess.Popen:

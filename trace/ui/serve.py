@@ -9,6 +9,16 @@ took 4.1 s (3.6–5.2) with the imports after the server was up, against 4.6 s (
 with them alongside and 4.5 s (3.9–5.4) without them (docs/PERFORMANCE.md). The heavy
 analysis warm-up (UMAP's numba compilation) is started later, by
 :func:`trace.ui.warm.warm_in_background`, once the first page has been drawn.
+
+The dashboard scans any folder it is given, writes files and holds the Spotify token, so
+it listens on 127.0.0.1 unless ``--server.address`` is given on the command line: a
+``STREAMLIT_SERVER_ADDRESS`` or a ``config.toml`` in whatever folder it was started from
+does not open it to the network. The project's own ``.streamlit/config.toml`` (theme,
+port, headless) is found by the app's path whatever the current folder: Streamlit 1.67
+reads the ``.streamlit`` folder beside the script it runs, after the current folder's
+(https://docs.streamlit.io/develop/concepts/configuration/options, "script-level config
+file"); TRACE's own reading of ``secrets.toml`` does the same
+(:func:`trace.sources.spotify.connect.load_config`).
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+LOOPBACK = "127.0.0.1"
 
 
 def _preload() -> None:
@@ -49,8 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_preload, name="trace-preload", daemon=True).start()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)
     return cli.main()
+
+
+def streamlit_argv(options: list[str]) -> list[str]:
+    """``streamlit run`` of the app with the person's ``options``, on 127.0.0.1 unless
+    they name another address."""
+    asked = any(o == "--server.address" or o.startswith("--server.address=") for o in options)
+    address = [] if asked else ["--server.address", LOOPBACK]
+    return ["streamlit", "run", str(APP), *address, *options]
 
 
 if __name__ == "__main__":

@@ -58,7 +58,15 @@ def section() -> None:
             "README's 'Spotify setup' walks through it. Folders and imports work without it."
         )
         return
-    if not connect.connected(settings):
+    try:
+        is_connected = connect.connected(settings)
+    except connect.TokenFileError as error:
+        st.error(str(error))
+        if st.button("Delete the token file", key="spotify-forget-token"):
+            connect.disconnect(settings)
+            st.rerun()
+        return
+    if not is_connected:
         if "spotify-authorize" not in st.session_state:
             st.session_state["spotify-authorize"] = connect.authorize_url(settings)
         st.write(
@@ -177,7 +185,12 @@ def _problems(problems: list[str]) -> None:
 def push_form(approved: int, *, order: list[int] | None = None) -> None:
     """Send the approved tracks to a Spotify playlist (when connected)."""
     settings = connect.load_config()
-    if not settings.configured or not connect.connected(settings):
+    try:
+        ready = settings.configured and connect.connected(settings)
+    except connect.TokenFileError as error:
+        st.caption(f"Not sent to Spotify: {error}")
+        return
+    if not ready:
         st.caption("Connect Spotify on the Sources page to send these to a Spotify playlist.")
         return
     with Store() as store:

@@ -5,7 +5,10 @@
   (default 60, ``TRACE_SPOTIFY_MAX_WAIT``). Longer, or a used-up quota, stops the work
   with a message saying when to try again; it never sleeps silently for an hour.
 - **5xx** and dropped connections: retried three times, after 1, 2 and 4 s.
-- **401**: the token is refreshed once and the call repeated.
+- **401**: the token is refreshed once and the call repeated; a new refresh token in
+  Spotify's answer (PKCE refresh tokens rotate: the old one may stop working) is stored.
+- **400 "Invalid limit"**: asked again once with a smaller page, saying so. Page sizes
+  are the documented maxima (:data:`PAGE_LIMITS`).
 - Anything else becomes a :class:`SpotifyError` naming what was being done.
 
 Whatever was stored before an error stays stored: callers commit as they go.
@@ -27,6 +30,16 @@ from trace.sources.spotify.connect import SpotifyConfig, SpotifyError, oauth_rea
 
 Notify = Callable[[str], None]
 SERVER_RETRIES = (1.0, 2.0, 4.0)
+PAGE_LIMITS = {
+    "current_user_saved_tracks": 50,
+    "current_user_recently_played": 50,
+    "current_user_top_tracks": 50,
+    "current_user_playlists": 50,
+    "playlist_items": 50,  # 100 in older references; 50 in the current one
+    "search": 10,  # for apps in development mode since February 2026
+}
+"""The largest ``limit`` Spotify's Web API reference documents for each paged call."""
+SMALLER_PAGE = 20  # Spotify's default page size
 
 
 class ApiError(SpotifyError):
@@ -89,7 +102,24 @@ class Client:
 
     def call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """``self.api.<method>(*args, **kwargs)``; ``what`` ("reading your saved tracks")
-        names the work in messages."""
+        names the work in messages. A paged call's ``limit`` is its documented maximum
+        unless given; refused as an invalid limit, it is asked once more, smaller."""
+        if method in PAGE_LIMITS:
+            kwargs.setdefault("limit", PAGE_LIMITS[method])
+        try:
+            return self._call(what, method, *args, **kwargs)
+        except ApiError as error:
+            limit = kwargs.get("limit")
+            if not (error.status == 400 and "invalid limit" in str(error).lower() and limit):
+                raise
+            smaller = SMALLER_PAGE if limit > SMALLER_PAGE else max(1, limit // 2)
+            self.notify(
+                f'Spotify refused pages of {limit} while {what} ("Invalid limit"); asking '
+                f"again with pages of {smaller}."
+            )
+            return self._call(what, method, *args, **{**kwargs, "limit": smaller})
+
+    def _call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
         refreshed = False
         attempt = 0
         while True:
@@ -156,12 +186,16 @@ class Client:
         if not token.get("refresh_token"):
             raise SpotifyError("Spotify refused TRACE's token; connect again on the Sources page.")
         try:
-            manager.refresh_access_token(token["refresh_token"])
+            fresh = manager.refresh_access_token(token["refresh_token"]) or {}
         except SpotifyOauthError as error:
             raise SpotifyError(
                 f"Spotify no longer accepts TRACE's connection ({oauth_reason(error)}). "
                 "Connect again on the Sources page."
             ) from None
+        if fresh.get("refresh_token") and fresh.get("access_token"):
+            # Refresh tokens rotate; spotipy 2.26 stores the new one itself, and this keeps
+            # it stored should a later spotipy not.
+            manager.cache_handler.save_token_to_cache(fresh)
         self.notify("Spotify's token had expired; refreshed it.")
 
     @staticmethod

@@ -44,8 +44,11 @@ def status_lines(store: Store) -> list[str]:
     settings = connect.load_config()
     if not settings.configured:
         return ["Spotify is not set up (no client id; see the README, 'Spotify setup')."]
-    if not connect.connected(settings):
-        return ["Spotify is set up but not connected."]
+    try:
+        if not connect.connected(settings):
+            return ["Spotify is set up but not connected."]
+    except connect.TokenFileError as error:
+        return [f"Spotify is set up, but its token cannot be used: {error}"]
     user = json.loads(store.get_setting("spotify.user", "{}") or "{}")
     lines = [f"Spotify: connected as {user.get('name') or 'you (not synced yet)'}."]
     last = json.loads(store.get_setting("spotify.last_sync", "{}") or "{}")
@@ -93,7 +96,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         counts = search.search_around(store, client, artists, notify=_say)
     print(
         f"{counts['queries']} searches asked, {counts['cached']} answered from earlier; "
-        f"{counts['found']} tracks found, {counts['new']} new candidates."
+        f"{counts['found']} tracks found: {counts['already_yours']} already yours, "
+        f"{counts['new']} new candidates."
     )
     return 0
 

@@ -1,7 +1,9 @@
 """Connecting to Spotify: the app's settings, the Authorization Code flow, the token.
 
 Settings come from the environment or from ``.streamlit/secrets.toml`` (section
-``[spotify]``), the environment winning:
+``[spotify]``; the project's own, beside ``streamlit_app.py``, wins over one in the
+folder TRACE was started from, which wins over ``~/.streamlit/secrets.toml``), the
+environment winning over all:
 
 ======================  ============================  ===================================
 environment             secrets.toml ``[spotify]``    meaning
@@ -22,10 +24,13 @@ or verifier is ever put into a message.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import os
 import secrets
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +59,9 @@ TOKEN_FILE = "spotify-token.json"
 PENDING_FILE = "spotify-pending.json"
 TIMEOUT_S = 20
 
-# spotipy logs request headers (the bearer token) at DEBUG; never let that through.
-logging.getLogger("spotipy").setLevel(logging.INFO)
+# Quiet unless the command line asked for --verbose before (see config.library_logs).
+if logging.getLogger("spotipy").level == logging.NOTSET:
+    config.library_logs(verbose=False)
 
 
 class SpotifyError(TraceError):
@@ -99,9 +105,18 @@ class SpotifyConfig:
         )
 
 
+PROJECT_SECRETS = Path(__file__).resolve().parents[3] / ".streamlit" / "secrets.toml"
+"""The project's own secrets, found by the app's path (beside ``streamlit_app.py``)."""
+
+
 def _secrets_files() -> list[Path]:
-    """Where Streamlit looks for secrets: the project's folder, then the user's."""
-    return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
+    """Where Streamlit 1.67 looks for secrets, the one that wins first: the app's folder,
+    the folder it was started from, the user's."""
+    return [
+        PROJECT_SECRETS,
+        Path.cwd() / ".streamlit" / "secrets.toml",
+        Path.home() / ".streamlit" / "secrets.toml",
+    ]
 
 
 def _with_slash(url: str) -> str:
@@ -136,26 +151,75 @@ def load_config(*, home: Path | None = None) -> SpotifyConfig:
 
 
 def _write_private(path: Path, data: dict) -> None:
-    """Write JSON readable by the owner only, atomically (never a moment at a wider mode)."""
+    """Write JSON readable by the owner only (0600 from the start), atomically and durably.
+
+    The temporary file has a unique name (``mkstemp``), so two sessions refreshing the
+    token at once each write their own and the last rename wins whole; file and folder
+    are fsynced, so a crash leaves the old token or the new one, never an empty file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
             json.dump(data, handle)
-        os.chmod(temporary, 0o600)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the system allows opening folders)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+class TokenFileError(SpotifyError):
+    """The token file exists but cannot be used; the message says what is wrong with it."""
 
 
 def _read_json(path: Path) -> dict | None:
+    """The JSON object in ``path``; ``None`` when there is no file.
+
+    Raises
+    ------
+    TokenFileError
+        The file is there but unreadable, not JSON, or not a JSON object.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
-    return data if isinstance(data, dict) else None
+    except OSError as error:
+        raise TokenFileError(
+            f"{path} cannot be read ({error.strerror}); check its owner and permissions, or "
+            "delete it and connect again."
+        ) from None
+    except UnicodeDecodeError:
+        text = ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise TokenFileError(
+            f"{path} is damaged (not a JSON object, {len(text)} characters); delete it "
+            "and connect Spotify again."
+        )
+    return data
 
 
 class TokenFile(CacheHandler):
@@ -165,7 +229,7 @@ class TokenFile(CacheHandler):
         self.path = path
 
     def get_cached_token(self) -> dict | None:
-        return _read_json(self.path)
+        return _read_json(self.path)  # a damaged file raises, saying what is wrong
 
     def save_token_to_cache(self, token_info: dict) -> None:
         _write_private(self.path, token_info)
@@ -231,7 +295,10 @@ def finish_connect(settings: SpotifyConfig, redirected: str) -> None:
     values = {k: v[0] for k, v in parse_qs(query).items()}
     if "error" in values:
         raise SpotifyError(f"Spotify did not connect: {values['error']}.")
-    pending = _read_json(settings.folder / PENDING_FILE) or {}
+    try:
+        pending = _read_json(settings.folder / PENDING_FILE) or {}
+    except TokenFileError:
+        pending = {}  # a damaged half-done connect: start again, as the message says
     if not values.get("code"):
         raise SpotifyError("That address has no code from Spotify in it.")
     if not pending or values.get("state") != pending.get("state"):
@@ -242,8 +309,11 @@ def finish_connect(settings: SpotifyConfig, redirected: str) -> None:
     manager = auth_manager(settings)
     try:
         if settings.pkce:
+            # The verifier made when the link was shown (another process, maybe). spotipy
+            # sends ``code_verifier`` as it is when both attributes are set
+            # (tests/test_spotify.py pins this).
             manager.code_verifier = pending.get("code_verifier")
-            manager.code_challenge = manager._get_code_challenge()
+            manager.code_challenge = pkce_challenge(manager.code_verifier or "")
             manager.get_access_token(values["code"], check_cache=False)
         else:
             manager.get_access_token(values["code"], as_dict=False, check_cache=False)
@@ -252,6 +322,12 @@ def finish_connect(settings: SpotifyConfig, redirected: str) -> None:
     except OSError as error:
         raise SpotifyError(f"Spotify's accounts service cannot be reached: {error}") from None
     (settings.folder / PENDING_FILE).unlink(missing_ok=True)
+
+
+def pkce_challenge(verifier: str) -> str:
+    """The S256 code challenge of a PKCE code verifier (RFC 7636, section 4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 def oauth_reason(error: SpotifyOauthError) -> str:
@@ -263,6 +339,8 @@ def oauth_reason(error: SpotifyOauthError) -> str:
 
 
 def connected(settings: SpotifyConfig) -> bool:
+    """Whether a token is stored. A damaged or unreadable token file raises
+    :class:`TokenFileError` saying what is wrong, rather than passing for "not connected"."""
     token = _read_json(settings.token_path)
     return bool(token) and bool(token.get("refresh_token") or token.get("access_token"))
 

@@ -72,7 +72,6 @@ def _playlist(store: Store, client: Client, name: str, summary: PushSummary) -> 
                 f"reading the playlist {name!r}",
                 "playlist_items",
                 playlist_id,
-                limit=100,
                 additional_types=("track",),
             )
             summary.playlist_id = playlist_id

@@ -195,7 +195,7 @@ def _saved(store: Store, client: Client, summary: SyncSummary) -> None:
                 )
         pending.clear()
 
-    for item in client.pages("reading your saved tracks", "current_user_saved_tracks", limit=50):
+    for item in client.pages("reading your saved tracks", "current_user_saved_tracks"):
         if not item.get("added_at"):
             continue
         added = _stamp(item["added_at"])
@@ -223,7 +223,7 @@ def _is_saved(store: Store, track: dict | None) -> bool:
 
 def _recent(store: Store, client: Client, summary: SyncSummary) -> None:
     after = store.get_setting("spotify.recent_after")
-    kwargs = {"limit": 50}
+    kwargs = {}
     if after:
         kwargs["after"] = int(after)
     items = list(
@@ -252,7 +252,6 @@ def _top(store: Store, client: Client, summary: SyncSummary) -> None:
         page = client.call(
             f"reading your top tracks ({term.replace('_', ' ')})",
             "current_user_top_tracks",
-            limit=50,
             time_range=term,
         )
         with store.batch():
@@ -270,7 +269,7 @@ def _top(store: Store, client: Client, summary: SyncSummary) -> None:
 
 def _playlists(store: Store, client: Client, summary: SyncSummary) -> None:
     me = _user_id(store)
-    playlists = list(client.pages("reading your playlists", "current_user_playlists", limit=50))
+    playlists = list(client.pages("reading your playlists", "current_user_playlists"))
     for playlist in playlists:
         if not playlist or not playlist.get("id"):
             continue
@@ -301,7 +300,6 @@ def _playlist_items(
             f"reading the playlist {name!r}",
             "playlist_items",
             playlist["id"],
-            limit=100,
             additional_types=("track",),
         )
     )
