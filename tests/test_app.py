@@ -227,7 +227,8 @@ def test_recent_interest_names_the_late_style(demo_copy):
     assert "Lately you have been into" in app.success[0].value
     table = app.dataframe[0].value
     assert table["Lift"].is_monotonic_decreasing
-    assert (table["Recent interest"] == "yes").sum() >= 1
+    assert (table["Holds a recent interest"] == "yes").sum() >= 1
+    assert len(app.get("vega_lite_chart")) >= 2  # where the listening moved, and the lifts
     app.slider(key="setting.interest.half_life_days").set_value(365.0).run()
     assert not app.exception
     assert app.dataframe[0].value["Lift"].max() < table["Lift"].max()  # slower decay
@@ -244,7 +245,8 @@ def test_discover_lists_ranked_candidates_with_reasons(demo_copy):
     frame = app.dataframe[0].value  # the decision editor
     assert set(frame["Decision"]) == {"—"}
     assert len(frame) >= 5
-    assert frame["Why"].str.contains("Sounds like").all()
+    assert frame["Why"].str.contains("Close to |Sounds like ").all()
+    assert (frame["For"] != "—").sum() >= 5  # the interest each serves
     app.slider(key="setting.ranking.energy_range").set_value((0.95, 1.0)).run()
     assert any("No candidate fits" in i.value for i in app.info)
 

@@ -54,6 +54,7 @@ from trace.analysis.taste import (
     describe,
     find_interests,
     fit_shift,
+    tag_codes,
     taste_weights,
 )
 from trace.audio.windows import Windows, extractor_id
@@ -491,7 +492,8 @@ class Pipeline:
                 self.events(), self.library()["id"].to_numpy(), self.params.interest.half_life_days
             )
             neighbours, _ = knn_for(self.scaled().values, self.space_embed)
-            return weights, tuple(find_interests(weights, neighbours))
+            tags = tag_codes(self.library())
+            return weights, tuple(find_interests(weights, neighbours, tags=tags))
 
         return self._stage("taste", compute)
 

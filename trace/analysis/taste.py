@@ -10,13 +10,16 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
    scaled feature space (the k-NN graph UMAP uses), and the neighbourhood lift is the
    ratio of the smoothed recent share to the smoothed usual share.
 3. **Interests.** Tracks whose neighbourhood lift is at least :data:`SEED_LIFT` are joined
-   along the k-NN graph into groups. A group is a recent interest when it holds at least
-   :data:`MIN_SHARE` of the recent weight, its own lift (recent share ÷ usual share) is at
-   least :data:`MIN_LIFT`, the rise is :data:`MIN_Z` standard errors beyond chance (the
-   recent share is a sample of about ``effective_plays`` plays: a short history needs a
-   clearer change than a long one), and its recent weight is spread over the equivalent
-   of at least :data:`MIN_TRACKS` tracks: one song on repeat is not a trend, and a
-   listener whose habits have not changed gets none.
+   along the k-NN graph into groups — and, where tags say so, with the tracks of the same
+   artist or album (an interest in an album can span sounds the audio does not join). A
+   group's members are the tracks that drive it: played more lately than usually. A
+   group is a recent interest when it holds at least :data:`MIN_SHARE` of the recent
+   weight, its own lift (recent share ÷ usual share) is at least :data:`MIN_LIFT`, the
+   rise is :data:`MIN_Z` standard errors beyond chance (the recent share is a sample of
+   about ``effective_plays`` plays: a short history needs a clearer change than a long
+   one), it holds at least :data:`MIN_TRACKS` played tracks and its recent weight is
+   spread over the equivalent of :data:`MIN_SPREAD` or more: one song on repeat is not a
+   trend, and a listener whose habits have not changed gets none.
 
 The interests are what candidates are ranked for (:mod:`trace.analysis.recommend`);
 clusters stay the words they are described in.
@@ -24,6 +27,7 @@ clusters stay the words they are described in.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +40,7 @@ MIN_LIFT = 1.3
 MIN_SHARE = 0.05
 MIN_Z = 3.0
 MIN_TRACKS = 3
+MIN_SPREAD = 2.0
 NEIGHBOURHOOD = 5
 """How many nearest tracks (itself included) a track's shares are averaged over."""
 
@@ -82,6 +87,22 @@ def rise_z(recent_share: float, usual_share: float, effective_plays: float) -> f
     return (recent_share - p) / np.sqrt(p * (1 - p) / max(effective_plays, 1.0))
 
 
+def _same_tag_pairs(codes: np.ndarray, seeds: np.ndarray) -> list[tuple[int, int]]:
+    """Edges chaining the seeds that share a tag code (−1: untagged)."""
+    rows = np.flatnonzero(seeds & (codes >= 0))
+    order = rows[np.argsort(codes[rows], kind="stable")]
+    return [(int(a), int(b)) for a, b in itertools.pairwise(order) if codes[a] == codes[b]]
+
+
+def tag_codes(library: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Artist and album codes of the library's tracks (−1 where untagged)."""
+    artist = library["artist"].fillna("").str.casefold()
+    album = (artist + "\x1f" + library["album"].fillna("").str.casefold()).where(
+        library["album"].fillna("") != "", ""
+    )
+    return tuple(np.where(values == "", -1, pd.factorize(values)[0]) for values in (artist, album))
+
+
 def _spread(weights: np.ndarray) -> float:
     """How many equally weighted tracks ``weights`` are worth: (Σw)² / Σw²."""
     total = weights.sum()
@@ -112,11 +133,13 @@ def find_interests(
     neighbours: np.ndarray,
     labels: np.ndarray | None = None,
     *,
+    tags: tuple[np.ndarray, ...] = (),
     min_lift: float = MIN_LIFT,
 ) -> list[Interest]:
     """The recent interests, strongest recent share first (see the module docstring).
 
-    ``neighbours[i]`` are the rows of track i's nearest tracks, itself first; with the
+    ``neighbours[i]`` are the rows of track i's nearest tracks, itself first; ``tags``
+    are code arrays (artist, album: −1 for none) whose tracks belong together; with the
     map's cluster ``labels``, a group that spans clusters is judged cluster by cluster,
     so two interests that touch on the map stay two.
     """
@@ -131,6 +154,8 @@ def find_interests(
     if not seeds.any():
         return []
     pairs = [(i, j) for i in np.flatnonzero(seeds) for j in near[i] if seeds[j] and i != j]
+    for codes in tags:
+        pairs += _same_tag_pairs(codes, seeds)
     rows, cols = (np.array(x, dtype=int) for x in zip(*pairs, strict=True)) if pairs else ([], [])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
@@ -151,7 +176,8 @@ def find_interests(
             share >= MIN_SHARE
             and interest.lift >= min_lift
             and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
-            and _spread(weights.recent[members]) >= MIN_TRACKS
+            and len(members) >= MIN_TRACKS
+            and _spread(weights.recent[members]) >= MIN_SPREAD
         ):
             found.append(interest)
     return sorted(found, key=lambda i: -i.recent_share)
