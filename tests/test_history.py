@@ -197,10 +197,8 @@ def test_the_match_line_says_what_was_matched_now_in_total_and_what_is_left(
     path = _write(tmp_path, "StreamingHistory_music_0.json", plays)
     assert cli.main(["import", str(path)]) == 0
     out = capsys.readouterr().out
-    assert (
-        "Matched to local files this time: 1 Spotify track (0 by MusicBrainz id, 0 by ISRC, 1 by artist"
-        in out
-    )
+    assert "Matched to local files this time: 1 Spotify track (0 by MusicBrainz id, " in out
+    assert "0 by ISRC, 1 by artist" in out
     assert "with 3 plays. In total 1 of 2 Spotify tracks and 3 of 4 plays are on local" in out
     assert "Left unmatched: 1 Spotify track without local audio (1 plays;" in out
     assert cli.main(["import", str(path)]) == 0
