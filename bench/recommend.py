@@ -448,7 +448,7 @@ def _variants() -> dict[str, Callable]:
         return change
 
     return {
-        "TRACE, half-life 30 d": settings(interest__half_life_days=30.0),
+        "TRACE, half-life 60 d": settings(interest__half_life_days=60.0),
         "TRACE, half-life 120 d": settings(interest__half_life_days=120.0),
         "TRACE, no placement-confidence floor": settings(ranking__min_confidence=0.0),
     }

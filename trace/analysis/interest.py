@@ -20,7 +20,7 @@ from trace.store import MIN_PLAY_MS, Store
 
 @dataclass(frozen=True, slots=True)
 class InterestParams:
-    half_life_days: float = 60.0
+    half_life_days: float = 30.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.half_life_days <= 3650:
