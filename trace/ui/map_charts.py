@@ -363,3 +363,38 @@ def taste_shift(cells: pd.DataFrame, points: pd.DataFrame) -> alt.LayerChart:
         )
     )
     return alt.layer(heat, dots, ringed).resolve_scale(color="independent").properties(height=520)
+
+
+def candidate_map(
+    library: pd.DataFrame, neighbour_ids: list[int], label: str, *, background: int = 3000
+) -> alt.LayerChart:
+    """Where a candidate sits on the taste map: the library faded (at most ``background``
+    points), its nearest library tracks named, and the candidate — placed at their mean,
+    as the map has no position of its own for a track outside the library."""
+    near = library[library["id"].isin(neighbour_ids)]
+    faded = library.sample(min(background, len(library)), random_state=0)
+    candidate = pd.DataFrame(
+        {"x": [near["x"].mean()], "y": [near["y"].mean()], "artist": [label], "title": [""]}
+    )
+    scale = {
+        "x": alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
+        "y": alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
+    }
+    tooltip = [alt.Tooltip("artist:N", title="Artist"), alt.Tooltip("title:N", title="Title")]
+    points = (
+        alt.Chart(faded)
+        .mark_circle(size=14, color=NOISE, opacity=0.35)
+        .encode(**scale, tooltip=[*tooltip, alt.Tooltip("cluster:N", title="Cluster")])
+    )
+    neighbours = alt.Chart(near).mark_circle(size=90, color=ACCENT).encode(**scale, tooltip=tooltip)
+    names = (
+        alt.Chart(near.assign(name=near["artist"] + " – " + near["title"]))
+        .mark_text(align="left", dx=8, fontSize=11)
+        .encode(**scale, text="name:N")
+    )
+    star = (
+        alt.Chart(candidate)
+        .mark_point(shape="diamond", size=260, filled=True, color=RECENT)
+        .encode(**scale, tooltip=[alt.Tooltip("artist:N", title="Candidate")])
+    )
+    return alt.layer(points, neighbours, names, star).properties(height=320)
