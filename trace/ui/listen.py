@@ -7,6 +7,7 @@ import contextlib
 import threading
 from collections.abc import Iterable
 
+import pandas as pd
 import streamlit as st
 
 from trace.audio.decode import DecodeFailure
@@ -72,3 +73,23 @@ def _make_all(paths: list[str]) -> None:
     for path in paths:
         with contextlib.suppress(DecodeFailure):  # said when the person gets there
             excerpt(path)
+
+
+def track_details(table: pd.DataFrame, track_id: int | None) -> None:
+    """The clicked track of ``table`` (tracks × features, with ``id``): who, what, a few
+    of its numbers and a player. Nothing when no track is clicked."""
+    rows = table[table["id"] == track_id] if track_id is not None else table.iloc[:0]
+    if rows.empty:
+        return
+    track = rows.iloc[0]
+    with st.container(border=True, key="map-track"):
+        st.markdown(f"**{track['artist'] or 'Unknown artist'} – {track['title']}**")
+        facts = [str(track[c]) for c in ("album", "genre") if track.get(c)]
+        for feature, shown in (("tempo", "{:.0f} BPM"), ("energy", "energy {:.2f}")):
+            if pd.notna(track.get(f"f_{feature}")):
+                facts.append(shown.format(float(track[f"f_{feature}"])))
+        st.caption(" · ".join(facts))
+        location = track.get("path")
+        if not isinstance(location, str) or not location:
+            location = track.get("spotify_uri")
+        player(location)
