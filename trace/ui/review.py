@@ -105,32 +105,25 @@ def _locations(candidates: list[dict], library: pd.DataFrame) -> list[object]:
     return found
 
 
+CHOICES = (
+    ("Approve", "approved", ":material/thumb_up:"),
+    ("Reject", "rejected", ":material/thumb_down:"),
+    ("Later", "later", ":material/schedule:"),
+)
+
+
 def _buttons(state: dict, current: dict) -> None:
-    approve, reject, later, undo = st.columns(4)
-    track_id = int(current["track_id"])
-    approve.button(
-        "Approve",
-        type="primary",
-        icon=":material/thumb_up:",
-        width="stretch",
-        on_click=_decide,
-        args=(state, track_id, "approved"),
-    )
-    reject.button(
-        "Reject",
-        icon=":material/thumb_down:",
-        width="stretch",
-        on_click=_decide,
-        args=(state, track_id, "rejected"),
-    )
-    later.button(
-        "Later",
-        icon=":material/schedule:",
-        width="stretch",
-        on_click=_decide,
-        args=(state, track_id, "later"),
-    )
-    undo.button(
+    columns = st.columns(len(CHOICES) + 1)
+    for column, (label, decision, icon) in zip(columns, CHOICES, strict=False):
+        column.button(
+            label,
+            type="primary" if decision == "approved" else "secondary",
+            icon=icon,
+            width="stretch",
+            on_click=_decide,
+            args=(state, int(current["track_id"]), decision),
+        )
+    columns[-1].button(
         "Undo",
         icon=":material/undo:",
         width="stretch",
