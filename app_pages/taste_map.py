@@ -7,7 +7,7 @@ import streamlit as st
 
 from trace.analysis.params import FEATURE_SETS, METRICS, SELECTION_METHODS
 from trace.playlist import m3u8
-from trace.ui import cached, charts, data, map_charts
+from trace.ui import cached, charts, data, listen, map_charts
 
 FEATURE_SET_LABELS = {
     "all": "Everything",
@@ -137,10 +137,14 @@ event = st.altair_chart(
     map_charts.taste_map(frame, colour, colour_title=charts.feature_label(colour)),
     width="stretch",
     on_select="rerun",
-    selection_mode=map_charts.BRUSH,
+    selection_mode=[map_charts.POINT, map_charts.BRUSH],
     key="taste-map",
 )
-st.caption("Drag a rectangle over the map to list those tracks below; double-click to clear.")
+st.caption(
+    "Click a point to hear that track; drag a rectangle to list those tracks below; "
+    "double-click to clear."
+)
+listen.track_details(table, map_charts.clicked(event))
 
 chosen = map_charts.selected(frame, event)
 if chosen.any():

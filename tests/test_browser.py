@@ -3,8 +3,12 @@ an exception, a slider re-clusters, a candidate is approved and lands in the pla
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser import browser_page, dashboard, open_page, screenshot, wait_idle
+
+from trace.store import Store
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +40,7 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
 
         # Approve the first candidate in the decision editor.
         open_page(page, f"{url}/discover")
+        page.get_by_role("tab", name="All candidates").click()
         grid = page.locator("[data-testid='stDataFrame']").first
         box = grid.bounding_box()
         page.mouse.dblclick(box["x"] + 30, box["y"] + 35 + 17)  # first row, Decision cell
@@ -68,3 +73,64 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
     lines = playlist.splitlines()
     assert lines[0] == "#EXTM3U" and lines[2].startswith("#EXTINF:")
     assert lines[3].endswith((".mp3", ".flac", ".ogg")) and "/demo/new music/" in lines[3]
+
+
+def audio_ready(page, *, timeout_ms: int = 30_000) -> tuple[float, float]:
+    """Wait until the first audio element can play; its duration in seconds, and the
+    excerpt's length its caption states ("20 s from 0:00: …")."""
+    page.wait_for_function(
+        "() => { const a = document.querySelector('audio'); return a && a.readyState >= 2; }",
+        timeout=timeout_ms,
+    )
+    stated = page.get_by_text(re.compile(r"^\d+ s from ")).first.inner_text()
+    return page.locator("audio").first.evaluate("a => a.duration"), float(stated.split()[0])
+
+
+def excerpt_plays(page) -> bool:
+    duration, stated = audio_ready(page)
+    return 5 <= stated <= 30 and abs(duration - stated) <= 1.0
+
+
+def test_review_plays_an_excerpt_approves_and_moves_on_and_a_map_click_plays(demo_copy):
+    with dashboard(demo_copy) as url, browser_page() as page:
+        open_page(page, f"{url}/discover")
+        assert excerpt_plays(page)
+        first = page.locator("h3").first.inner_text()
+        assert page.get_by_text("0 of", exact=False).count()
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_function(
+            "first => document.querySelector('h3') && "
+            "document.querySelector('h3').innerText !== first",
+            arg=first,
+            timeout=30_000,
+        )
+        page.get_by_text("1 of", exact=False).first.wait_for(timeout=10_000)
+        assert excerpt_plays(page)
+        screenshot(page, "discover-review")
+        with Store(demo_copy / "trace.sqlite3") as store:
+            decided = store.decisions()
+            named = store.frame(
+                "SELECT title FROM tracks WHERE id = ?", (int(decided["track_id"].iloc[0]),)
+            )
+        assert list(decided["decision"]) == ["approved"]
+        assert first.endswith(named["title"].iloc[0])
+
+        open_page(page, f"{url}/taste_map")
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
+        box = chart.bounding_box()
+        hit = None
+        for fy in [i / 24 for i in range(2, 23)]:  # hover until a tooltip names a track
+            for fx in [i / 32 for i in range(2, 31)]:
+                x, y = box["x"] + fx * box["width"], box["y"] + fy * min(box["height"], 560)
+                page.mouse.move(x, y)
+                if page.locator("#vg-tooltip-element.visible").count():
+                    hit = (x, y)
+                    break
+            if hit:
+                break
+        assert hit, "no point found under the mouse"
+        page.mouse.click(*hit)
+        page.wait_for_selector("[class*='st-key-map-track']", timeout=30_000)
+        wait_idle(page)
+        assert excerpt_plays(page)
+        screenshot(page, "taste-map-click")

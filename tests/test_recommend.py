@@ -211,6 +211,7 @@ def test_the_reason_names_the_recent_tracks_it_is_closest_to(world):
         for n in row["neighbours"]
     ]
     assert set(named_rows) <= played_most
+    assert row["neighbour_ids"] == [int(library["id"].iloc[r]) for r in named_rows]
     assert "faster" in row["stands_out"]
     assert row["reason"].startswith(f"Close to {row['close_to']} of the tracks you played most")
     assert "faster" in row["reason"]

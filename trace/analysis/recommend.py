@@ -72,6 +72,7 @@ COLUMNS = [
     "interest",
     "close_to",
     "neighbours",
+    "neighbour_ids",
     "stands_out",
     "reason",
     "preference",
@@ -87,7 +88,8 @@ class Ranking:
     ``location`` (path or Spotify URI), ``cluster``, ``confidence``, ``score``,
     ``interest`` (the number of the interest it serves, from 1; 0 for none),
     ``close_to`` (how many of its nearest tracks are among those played most lately),
-    ``neighbours`` (the named ones, "Artist – Title"), ``stands_out`` (words),
+    ``neighbours`` (the named ones, "Artist – Title"), ``neighbour_ids`` (their track
+    ids, in the same order), ``stands_out`` (words),
     ``reason``, ``preference``."""
     left_out: dict[str, int] = field(default_factory=dict)
     """Reason → how many candidates it kept out (including those beyond the caps)."""
@@ -302,11 +304,12 @@ def explain(
     interests: tuple[Interest, ...],
     labels: np.ndarray,
 ) -> pd.DataFrame:
-    """``close_to``, ``neighbours``, ``stands_out`` and ``reason`` of each chosen row
-    (``chosen["_row"]``: its row in ``near``). What stands out is measured against the
-    interest it serves, else its cluster, else its neighbours."""
+    """``close_to``, ``neighbours`` (and their ``neighbour_ids``), ``stands_out`` and
+    ``reason`` of each chosen row (``chosen["_row"]``: its row in ``near``). What stands
+    out is measured against the interest it serves, else its cluster, else its neighbours."""
     n = len(library)
     names = _label(library).to_numpy()
+    ids = library["id"].astype(int).to_numpy()
     top = _top_recent(weights)
     features = library[[c for c in library.columns if c.startswith("f_")]].astype(float)
     spread = features.std().replace(0, np.nan)
@@ -335,8 +338,10 @@ def explain(
             reason = f"For your recent interest {served}. " + reason
         if stands_out:
             reason += " — but " + ", ".join(stands_out)
-        rows.append((len(close), neighbours, stands_out, reason))
-    return pd.DataFrame(rows, columns=["close_to", "neighbours", "stands_out", "reason"])
+        rows.append((len(close), neighbours, [int(ids[r]) for r in shown], stands_out, reason))
+    return pd.DataFrame(
+        rows, columns=["close_to", "neighbours", "neighbour_ids", "stands_out", "reason"]
+    )
 
 
 # -- the ranking -------------------------------------------------------------------------

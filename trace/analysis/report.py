@@ -101,6 +101,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "interest": int(row.interest) or None,
                 "close_to": int(row.close_to),
                 "neighbours": list(row.neighbours),
+                "neighbour_ids": list(row.neighbour_ids),
                 "stands_out": list(row.stands_out),
                 "reason": row.reason,
                 "preference": _number(row.preference),

@@ -12,6 +12,7 @@ from trace.ui.charts import ACCENT, RECENT, feature_label
 NOISE = "#8a8f98"
 TOOLTIP_FEATURES = ("tempo", "energy", "danceability", "loudness")
 BRUSH = "brush"
+POINT = "point"
 MOOD_POINTS = 3000
 """Above this many tracks the mood plane shows a density instead of one point each."""
 
@@ -22,6 +23,7 @@ def map_frame(
     """What the scatter needs, and only that (10,000 rows travel to the browser)."""
     frame = pd.DataFrame(
         {
+            "id": table["id"].astype(int).to_numpy(),
             "x": layout[:, 0],
             "y": layout[:, 1],
             "artist": table["artist"].to_numpy(),
@@ -43,8 +45,9 @@ def map_frame(
 
 def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Chart:
     """The 2-D map: one point per track, coloured by cluster or by ``colour``; tracks in
-    no cluster faded; a rectangle selection (drag) to pick tracks."""
+    no cluster faded; a rectangle selection (drag) to pick tracks, a click to pick one."""
     brush = alt.selection_interval(name=BRUSH, encodings=["x", "y"])
+    point = alt.selection_point(name=POINT, fields=["id"], on="click", clear="dblclick")
     if colour == "cluster":
         clustered = sorted(set(frame.loc[~frame["noise"], "cluster"]))
         colour_encoding = alt.Color(
@@ -80,7 +83,7 @@ def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Cha
             opacity=alt.condition("datum.noise", alt.value(0.25), alt.value(0.85)),
             tooltip=tooltip,
         )
-        .add_params(brush)
+        .add_params(brush, point)
         .properties(height=560)
     )
 
@@ -91,6 +94,12 @@ def _palette(count: int) -> list[str]:
         "#FF8C42", "#9BC53D", "#C3423F", "#5BC0EB", "#FDE74C", "#D81E5B", "#8FD694",
     ]  # fmt: skip
     return [base[i % len(base)] for i in range(count)]
+
+
+def clicked(event) -> int | None:
+    """The track id of the point clicked in a chart ``event``, if any."""
+    points = (getattr(event, "selection", None) or {}).get(POINT) or []
+    return int(points[0]["id"]) if points and "id" in points[0] else None
 
 
 def selected(frame: pd.DataFrame, event) -> pd.Series:
@@ -363,3 +372,38 @@ def taste_shift(cells: pd.DataFrame, points: pd.DataFrame) -> alt.LayerChart:
         )
     )
     return alt.layer(heat, dots, ringed).resolve_scale(color="independent").properties(height=520)
+
+
+def candidate_map(
+    library: pd.DataFrame, neighbour_ids: list[int], label: str, *, background: int = 3000
+) -> alt.LayerChart:
+    """Where a candidate sits on the taste map: the library faded (at most ``background``
+    points), its nearest library tracks named, and the candidate — placed at their mean,
+    as the map has no position of its own for a track outside the library."""
+    near = library[library["id"].isin(neighbour_ids)]
+    faded = library.sample(min(background, len(library)), random_state=0)
+    candidate = pd.DataFrame(
+        {"x": [near["x"].mean()], "y": [near["y"].mean()], "artist": [label], "title": [""]}
+    )
+    scale = {
+        "x": alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
+        "y": alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
+    }
+    tooltip = [alt.Tooltip("artist:N", title="Artist"), alt.Tooltip("title:N", title="Title")]
+    points = (
+        alt.Chart(faded)
+        .mark_circle(size=14, color=NOISE, opacity=0.35)
+        .encode(**scale, tooltip=[*tooltip, alt.Tooltip("cluster:N", title="Cluster")])
+    )
+    neighbours = alt.Chart(near).mark_circle(size=90, color=ACCENT).encode(**scale, tooltip=tooltip)
+    names = (
+        alt.Chart(near.assign(name=near["artist"] + " – " + near["title"]))
+        .mark_text(align="left", dx=8, fontSize=11)
+        .encode(**scale, text="name:N")
+    )
+    star = (
+        alt.Chart(candidate)
+        .mark_point(shape="diamond", size=260, filled=True, color=RECENT)
+        .encode(**scale, tooltip=[alt.Tooltip("artist:N", title="Candidate")])
+    )
+    return alt.layer(points, neighbours, names, star).properties(height=320)

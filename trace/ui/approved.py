@@ -1,0 +1,134 @@
+"""The approved candidates as a playlist: kept or dropped, ordered, downloaded, saved as
+M3U8 or pushed to Spotify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from trace import config
+from trace.analysis.order import CURVES, order_tracks
+from trace.analysis.pipeline import Inputs
+from trace.playlist import ORDER_SETTING, m3u8, saved_order, write_m3u8
+from trace.store import Store
+from trace.ui import charts, data, spotify
+
+ORDER_LABELS = {"": "As approved", "tempo": "Tempo", "energy": "Energy"}
+
+
+def approved_tracks() -> pd.DataFrame:
+    """The approved candidates' track rows, as stored."""
+    database, fingerprint = data.library_key()
+    with Store() as store:
+        decided = store.decisions()
+    approved = decided.loc[decided["decision"] == "approved", "track_id"]
+    tracks = data.tracks(database, fingerprint, candidates=True).set_index("id")
+    return tracks.loc[tracks.index.intersection(approved)].reset_index()
+
+
+def playlist_section(keys: Inputs) -> None:
+    """The approved tracks, their order, and every way out of TRACE."""
+    chosen = approved_tracks()
+    if chosen.empty:
+        st.caption("Nothing approved yet.")
+        return
+    chosen = playlist_order(chosen)
+    keep = st.data_editor(
+        pd.DataFrame(
+            {
+                "Keep": True,
+                "Artist": chosen["artist"],
+                "Title": chosen["title"],
+                "Length": chosen["duration"].map(charts.minutes_seconds),
+                "File": chosen["path"],
+            }
+        ),
+        key=f"approved-{keys.decisions}",
+        hide_index=True,
+        width="stretch",
+        disabled=["Artist", "Title", "Length", "File"],
+    )
+    dropped = chosen.loc[~keep["Keep"].to_numpy(), "id"]
+    if len(dropped):
+        with Store() as store:
+            for track_id in dropped:
+                store.decide(int(track_id), None)
+        st.rerun()
+    downloads(chosen)
+    save_form(chosen)
+    spotify.push_form(len(chosen), order=[int(i) for i in chosen["id"]])
+
+
+def playlist_order(chosen: pd.DataFrame) -> pd.DataFrame:
+    """The approved tracks in the order chosen here (saved for the weekly job too)."""
+    with Store() as store:
+        saved_by, saved_curve = saved_order(store)
+    left, right = st.columns(2)
+    by = left.selectbox(
+        "Order the playlist by",
+        list(ORDER_LABELS),
+        index=list(ORDER_LABELS).index(saved_by) if saved_by in ORDER_LABELS else 0,
+        format_func=ORDER_LABELS.get,
+    )
+    curve = right.selectbox(
+        "Curve",
+        CURVES,
+        index=CURVES.index(saved_curve) if saved_curve in CURVES else 0,
+        disabled=not by,
+        help="Rising, falling, or steady (each step to the nearest value); never the same "
+        "artist twice in a row where it can be avoided.",
+    )
+    if (by, curve) != (saved_by, saved_curve):
+        with Store() as store:
+            store.set_setting(ORDER_SETTING, json.dumps({"by": by, "curve": curve}))
+    if not by:
+        return chosen
+    database, fingerprint = data.library_key()
+    table = data.features(database, fingerprint, candidates=True).set_index("id")
+    features = table.loc[chosen["id"], [c for c in table.columns if c.startswith("f_")]]
+    ordered, repeats = order_tracks(
+        chosen.join(features.reset_index(drop=True)), by=by, curve=curve
+    )
+    if repeats:
+        st.caption(f"{charts.plural(repeats, 'same-artist neighbour')} could not be avoided.")
+    return ordered[chosen.columns]
+
+
+def downloads(chosen: pd.DataFrame) -> None:
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the playlist (M3U8, absolute paths)",
+        m3u8(chosen, name="TRACE Discover").text,
+        file_name="trace-discover.m3u8",
+        mime="audio/x-mpegurl",
+    )
+    right.download_button(
+        "Download as CSV",
+        chosen[["artist", "title", "album", "duration", "path"]].to_csv(index=False),
+        file_name="trace-discover.csv",
+        mime="text/csv",
+    )
+
+
+def save_form(chosen: pd.DataFrame) -> None:
+    """A folder box and a button that writes ``TRACE Discover.m3u8`` there."""
+    with st.form("save-playlist"):
+        folder = st.text_input("Save into folder", value=str(config.home() / "playlists"))
+        relative = st.toggle("Paths relative to that folder (for players on other machines)")
+        if not st.form_submit_button("Save TRACE Discover.m3u8"):
+            return
+    target = Path(folder).expanduser()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        written = write_m3u8(
+            chosen, target / "TRACE Discover.m3u8", relative=relative, name="TRACE Discover"
+        )
+    except OSError as error:
+        st.error(f"Could not save the playlist in {target}: {error.strerror or error}")
+        return
+    note = f" {written.without_file} without a local file left out." if written.without_file else ""
+    saved = charts.plural(written.written, "track")
+    st.success(f"Saved {saved} to {target / 'TRACE Discover.m3u8'}.{note}")
