@@ -107,15 +107,17 @@ def measure(url: str, files: list[Path], home: Path, rounds: int) -> dict:
     with browser_page() as page:
         page.goto(url)
         page.wait_for_selector(IDLE, timeout=60_000)
-        source = ""
+        source, shown = "", None
         for _ in range(rounds):
             for path in files:
                 other = files[1 - files.index(path)]
-                _, source = choose(page, str(other), source)  # so the next pick is a change
+                if shown != other:  # so the next pick is a change
+                    _, source = choose(page, str(other), source)
                 shutil.rmtree(home / "excerpts", ignore_errors=True)
                 cold, source = choose(page, str(path), source)
                 _, source = choose(page, str(other), source)
                 warm, source = choose(page, str(path), source)
+                shown = path
                 results.setdefault((path.suffix[1:], "cold"), []).append(cold)
                 results.setdefault((path.suffix[1:], "warm"), []).append(warm)
     return results
