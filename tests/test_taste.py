@@ -114,7 +114,7 @@ def test_no_history_no_interest():
     plays=st.lists(st.tuples(st.integers(0, 179), st.floats(0, 500)), min_size=1, max_size=300),
     copies=st.integers(1, 4),
 )
-def test_shares_sum_to_one_and_repeating_the_history_changes_nothing(plays, copies):
+def test_shares_stay_and_more_of_the_same_evidence_never_loses_an_interest(plays, copies):
     points, ids = library()
     events = pd.DataFrame(
         {
@@ -128,6 +128,7 @@ def test_shares_sum_to_one_and_repeating_the_history_changes_nothing(plays, copi
     assert np.isclose(once.recent.sum(), 1) and np.isclose(once.usual.sum(), 1)
     assert np.allclose(once.recent, many.recent) and np.allclose(once.usual, many.usual)
     graph = neighbours(points)
-    assert [list(i.rows) for i in find_interests(once, graph)] == [
-        list(i.rows) for i in find_interests(many, graph)
-    ]
+    found_once = {tuple(i.rows) for i in find_interests(once, graph)}
+    found_many = {tuple(i.rows) for i in find_interests(many, graph)}
+    assert found_once <= found_many  # the same shares, only surer
+    assert many.effective_plays >= once.effective_plays
