@@ -206,20 +206,6 @@ def store_entries(store: Store, entries: list[Entry], summary: HistorySummary) -
     summary.added += sum(s.outcome == plays.ADDED for s in stored)
 
 
-def _matched_before(store: Store, identity: Identity) -> tuple[int, bool] | None:
-    """The local file an earlier import's plays of this name were matched to, if any:
-    without it, importing the same export again would count its plays as new."""
-    if identity.uri or not identity.key:
-        return None
-    row = store.execute(
-        "SELECT t.id FROM tracks t WHERE t.match_key = ? "
-        "AND EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id) "
-        "AND EXISTS (SELECT 1 FROM plays p WHERE p.track_id = t.id AND p.source = ?) LIMIT 1",
-        (identity.key, SOURCE),
-    ).fetchone()
-    return (int(row[0]), False) if row else None
-
-
 def add_play(
     store: Store,
     track_id: int,
