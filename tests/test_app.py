@@ -295,3 +295,26 @@ def test_discover_the_weekly_job_and_analyse_give_one_list(demo_copy, tmp_path):
 
     assert [(c["artist"], c["title"]) for c in analysed] == discover
     assert [(p["artist"], p["title"]) for p in picks] == discover
+
+
+def button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def test_the_review_decides_one_at_a_time_and_undoes_even_after_the_last(demo_copy):
+    app = on_demo("app_pages/discover.py")
+    app.slider(key="setting.ranking.candidates").set_value(5).run()
+    titles = []
+    for _ in range(5):
+        titles += [m.value for m in app.markdown if m.value.startswith("### ")]
+        button(app, "Approve").click().run()
+        assert not app.exception, app.exception
+    assert len(set(titles)) == 5  # each press moved on to another candidate
+    assert any("Every candidate here is decided" in s.value for s in app.success)
+    with Store() as store:
+        assert list(store.decisions()["decision"]) == ["approved"] * 5
+
+    button(app, "Undo").click().run()  # from the "all decided" screen
+    with Store() as store:
+        assert len(store.decisions()) == 4
+    assert [m.value for m in app.markdown if m.value.startswith("### ")] == titles[-1:]

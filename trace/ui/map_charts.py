@@ -57,7 +57,7 @@ def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Cha
                 domain=[*clustered, "no cluster"],
                 range=[*_palette(len(clustered)), NOISE],
             ),
-            legend=alt.Legend(orient="right", symbolLimit=40, labelLimit=260),
+            legend=alt.Legend(orient="right", symbolLimit=40, labelLimit=260, symbolStrokeWidth=0),
         )
     elif pd.api.types.is_numeric_dtype(frame[colour]) and frame[colour].nunique() > 12:
         colour_encoding = alt.Color(
@@ -73,14 +73,17 @@ def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Cha
     ]
     if colour not in ("cluster", *TOOLTIP_FEATURES, "artist", "title"):
         tooltip.append(alt.Tooltip(colour, title=colour_title))
+    picked = alt.when(point, empty=False)  # the clicked track stands out
     return (
         alt.Chart(frame)
-        .mark_circle(size=28)
+        .mark_circle(stroke="white")
         .encode(
             x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
             y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
             color=colour_encoding,
             opacity=alt.condition("datum.noise", alt.value(0.25), alt.value(0.85)),
+            size=picked.then(alt.value(180)).otherwise(alt.value(28)),
+            strokeWidth=picked.then(alt.value(2)).otherwise(alt.value(0)),
             tooltip=tooltip,
         )
         .add_params(brush, point)
@@ -377,28 +380,30 @@ def taste_shift(cells: pd.DataFrame, points: pd.DataFrame) -> alt.LayerChart:
 def candidate_map(
     library: pd.DataFrame, neighbour_ids: list[int], label: str, *, background: int = 3000
 ) -> alt.LayerChart:
-    """Where a candidate sits on the taste map: the library faded (at most ``background``
-    points), its nearest library tracks named, and the candidate — placed at their mean,
-    as the map has no position of its own for a track outside the library."""
+    """Where a candidate sits on the taste map, zoomed onto its neighbourhood: the library
+    faded (at most ``background`` points), its nearest library tracks in green with the
+    nearest one named, and the candidate — placed at their mean, as the map has no
+    position of its own for a track outside the library."""
     near = library[library["id"].isin(neighbour_ids)]
     faded = library.sample(min(background, len(library)), random_state=0)
     candidate = pd.DataFrame(
         {"x": [near["x"].mean()], "y": [near["y"].mean()], "artist": [label], "title": [""]}
     )
     scale = {
-        "x": alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
-        "y": alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
+        "x": alt.X("x:Q", axis=None, scale=alt.Scale(domain=_zoom(library["x"], near["x"]))),
+        "y": alt.Y("y:Q", axis=None, scale=alt.Scale(domain=_zoom(library["y"], near["y"]))),
     }
     tooltip = [alt.Tooltip("artist:N", title="Artist"), alt.Tooltip("title:N", title="Title")]
     points = (
         alt.Chart(faded)
-        .mark_circle(size=14, color=NOISE, opacity=0.35)
+        .mark_circle(size=20, color=NOISE, opacity=0.45, clip=True)
         .encode(**scale, tooltip=[*tooltip, alt.Tooltip("cluster:N", title="Cluster")])
     )
     neighbours = alt.Chart(near).mark_circle(size=90, color=ACCENT).encode(**scale, tooltip=tooltip)
-    names = (
-        alt.Chart(near.assign(name=near["artist"] + " – " + near["title"]))
-        .mark_text(align="left", dx=8, fontSize=11)
+    first = near[near["id"] == neighbour_ids[0]]
+    name = (
+        alt.Chart(first.assign(name=first["artist"] + " – " + first["title"]))
+        .mark_text(align="left", dx=9, dy=-9, fontSize=12, color="#9aa0a6")
         .encode(**scale, text="name:N")
     )
     star = (
@@ -406,4 +411,13 @@ def candidate_map(
         .mark_point(shape="diamond", size=260, filled=True, color=RECENT)
         .encode(**scale, tooltip=[alt.Tooltip("artist:N", title="Candidate")])
     )
-    return alt.layer(points, neighbours, names, star).properties(height=320)
+    return alt.layer(points, neighbours, name, star).properties(height=320)
+
+
+def _zoom(everything: pd.Series, near: pd.Series) -> list[float]:
+    """An axis range around ``near`` wide enough to show its surroundings: the span of
+    ``near`` padded by half of itself, and at least a fifth of the whole map's span."""
+    low, high = float(near.min()), float(near.max())
+    whole = float(everything.max() - everything.min()) or 1.0
+    pad = max((high - low) / 2, (whole / 5 - (high - low)) / 2)
+    return [low - pad, high + pad]

@@ -86,7 +86,10 @@ def _show(candidate: dict, library: pd.DataFrame) -> None:
             ),
             width="stretch",
         )
-        st.caption("◆ the candidate, among the library tracks the reason names (green).")
+        st.caption(
+            "◆ the candidate, among the library tracks the reason names (green); "
+            "the map is zoomed onto them. Point at a dot for its name."
+        )
 
 
 def _nearest(candidate: dict, library: pd.DataFrame) -> dict | None:
@@ -123,7 +126,12 @@ def _buttons(state: dict, current: dict) -> None:
             on_click=_decide,
             args=(state, int(current["track_id"]), decision),
         )
-    columns[-1].button(
+    with columns[-1]:
+        _undo_button(state)
+
+
+def _undo_button(state: dict) -> None:
+    st.button(
         "Undo",
         icon=":material/undo:",
         width="stretch",
@@ -160,5 +168,6 @@ def _finished(state: dict, waiting: list[dict]) -> None:
             st.rerun(scope="fragment")
     else:
         st.success("Every candidate here is decided. Your approvals are listed below.")
+    _undo_button(state)
     if st.button("Apply to the whole page", help="Rank again with your decisions."):
         st.rerun()
