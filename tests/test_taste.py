@@ -85,6 +85,29 @@ def test_an_interest_spread_over_two_blobs_is_found_there():
     assert blobs == {1, 5}
 
 
+def test_two_interests_that_touch_on_the_map_stay_two():
+    """Blobs 2 and 3 moved next to each other, so that their neighbourhoods join into
+    one group; with the features, the group splits into the two interests."""
+    points, ids = library()
+    points[3 * PER_BLOB : 4 * PER_BLOB] += points[2 * PER_BLOB] - points[3 * PER_BLOB]
+    points[3 * PER_BLOB : 4 * PER_BLOB, 0] += 4.0
+    weights = taste_weights(listener({2: 0.4, 3: 0.4}), ids, half_life_days=30)
+    graph = neighbours(points)
+    joined = find_interests(weights, graph)
+    assert len(joined) == 1 and set(np.unique(joined[0].rows // PER_BLOB)) == {2, 3}
+    found = find_interests(weights, graph, points)
+    assert len(found) == 2
+    assert sorted(np.bincount(i.rows // PER_BLOB).argmax() for i in found) == [2, 3]
+    for interest in found:
+        assert np.bincount(interest.rows // PER_BLOB).max() / len(interest.rows) >= 0.9
+
+
+def test_one_interest_is_not_split():
+    points, ids = library()
+    weights = taste_weights(listener({4: 0.8}), ids, half_life_days=30)
+    assert len(find_interests(weights, neighbours(points), points)) == 1
+
+
 def test_a_listener_whose_habits_did_not_change_has_no_interest():
     points, ids = library()
     for seed in range(5):

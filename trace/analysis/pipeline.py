@@ -491,9 +491,10 @@ class Pipeline:
             weights = taste_weights(
                 self.events(), self.library()["id"].to_numpy(), self.params.interest.half_life_days
             )
-            neighbours, _ = knn_for(self.scaled().values, self.space_embed)
+            values = self.scaled().values
+            neighbours, _ = knn_for(values, self.space_embed)
             tags = tag_codes(self.library())
-            return weights, tuple(find_interests(weights, neighbours, tags=tags))
+            return weights, tuple(find_interests(weights, neighbours, values, tags=tags))
 
         return self._stage("taste", compute)
 

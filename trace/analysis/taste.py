@@ -13,12 +13,14 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
    along the k-NN graph into groups — and, where tags say so, with the tracks of the same
    artist or album (an interest in an album can span sounds the audio does not join). A
    group's members are the tracks that drive it: played more lately than usually. A
-   group is a recent interest when it holds at least :data:`MIN_SHARE` of the recent
-   weight, its own lift (recent share ÷ usual share) is at least :data:`MIN_LIFT`, the
-   rise is :data:`MIN_Z` standard errors beyond chance (the recent share is a sample of
-   about ``effective_plays`` plays: a short history needs a clearer change than a long
-   one), it holds at least :data:`MIN_TRACKS` played tracks and its recent weight is
-   spread over the equivalent of :data:`MIN_SPREAD` or more: one song on repeat is not a
+   group holding two interests that touch on the map is split in two where both halves
+   count on their own. A group is a recent interest when it holds at least
+   :data:`MIN_SHARE` of the recent weight, its own lift (recent share ÷ usual share) is
+   at least :data:`MIN_LIFT`, the rise is :data:`MIN_Z` standard errors beyond chance
+   (the recent share is a sample of about ``effective_plays`` plays: a short history
+   needs a clearer change than a long one), it holds at least :data:`MIN_TRACKS` played
+   tracks and its recent weight is spread over the equivalent of :data:`MIN_SPREAD`
+   tracks or more: one song on repeat is not a
    trend, and a listener whose habits have not changed gets none.
 
 The interests are what candidates are ranked for (:mod:`trace.analysis.recommend`);
@@ -34,13 +36,16 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from sklearn.cluster import AgglomerativeClustering
 
 SEED_LIFT = 1.2
 MIN_LIFT = 1.3
 MIN_SHARE = 0.05
 MIN_Z = 3.0
 MIN_TRACKS = 3
-MIN_SPREAD = 2.0
+MIN_SPREAD = 1.3
+SPLIT_CROSSING = 0.2
+"""At most this share of a group's k-NN links may cross a split (see :func:`_split`)."""
 NEIGHBOURHOOD = 5
 """How many nearest tracks (itself included) a track's shares are averaged over."""
 
@@ -131,7 +136,7 @@ class Interest:
 def find_interests(
     weights: TasteWeights,
     neighbours: np.ndarray,
-    labels: np.ndarray | None = None,
+    values: np.ndarray | None = None,
     *,
     tags: tuple[np.ndarray, ...] = (),
     min_lift: float = MIN_LIFT,
@@ -140,8 +145,8 @@ def find_interests(
 
     ``neighbours[i]`` are the rows of track i's nearest tracks, itself first; ``tags``
     are code arrays (artist, album: −1 for none) whose tracks belong together; with the
-    map's cluster ``labels``, a group that spans clusters is judged cluster by cluster,
-    so two interests that touch on the map stay two.
+    scaled feature ``values``, a group that holds two interests touching on the map is
+    split in two (:func:`_split`).
     """
     n = len(weights.recent)
     if n == 0 or weights.recent.sum() == 0:
@@ -159,28 +164,68 @@ def find_interests(
     rows, cols = (np.array(x, dtype=int) for x in zip(*pairs, strict=True)) if pairs else ([], [])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    if labels is not None:
-        component = component * (int(labels.max()) + 2) + (labels + 1)
-    found = []
     # a group's members are the tracks that drive it: played more lately than usually
     driving = seeds & (weights.recent > 0) & (weights.recent >= weights.usual)
-    for label in np.unique(component[driving]):
-        members = np.flatnonzero(driving & (component == label))
-        share, usual_share = weights.recent[members].sum(), weights.usual[members].sum()
-        interest = Interest(
+    groups = [np.flatnonzero(driving & (component == c)) for c in np.unique(component[driving])]
+    if values is not None:
+        groups = [
+            part
+            for group in groups
+            for part in _split(weights, values, neighbours, group, min_lift)
+        ]
+    found = [
+        Interest(
             members[np.argsort(-weights.recent[members], kind="stable")],
-            float(share),
-            float(usual_share),
+            float(weights.recent[members].sum()),
+            float(weights.usual[members].sum()),
         )
-        if (
-            share >= MIN_SHARE
-            and interest.lift >= min_lift
-            and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
-            and len(members) >= MIN_TRACKS
-            and _spread(weights.recent[members]) >= MIN_SPREAD
-        ):
-            found.append(interest)
+        for members in groups
+        if _stands_out(weights, members, min_lift)
+    ]
     return sorted(found, key=lambda i: -i.recent_share)
+
+
+def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> bool:
+    """Whether the tracks ``members`` together are a recent interest (module docstring)."""
+    share, usual_share = weights.recent[members].sum(), weights.usual[members].sum()
+    return bool(
+        share >= MIN_SHARE
+        and share / max(usual_share, 1e-9) >= min_lift
+        and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
+        and len(members) >= MIN_TRACKS
+        and _spread(weights.recent[members]) >= MIN_SPREAD
+    )
+
+
+def _split(
+    weights: TasteWeights,
+    values: np.ndarray,
+    neighbours: np.ndarray,
+    members: np.ndarray,
+    min_lift: float,
+) -> list[np.ndarray]:
+    """``members`` as one group, or split in two (Ward linkage on their features) — and
+    each half again — when both halves stand out on their own and few of the group's
+    k-NN links cross between them (:func:`_crossing`): two interests that touch on the
+    map stay two, one interest stays whole."""
+    if len(members) < 2 * MIN_TRACKS or not _stands_out(weights, members, min_lift):
+        return [members]
+    halves = AgglomerativeClustering(n_clusters=2, linkage="ward").fit_predict(values[members])
+    parts = [members[halves == 0], members[halves == 1]]
+    if not all(_stands_out(weights, part, min_lift) for part in parts):
+        return [members]
+    if _crossing(neighbours, members, halves) > SPLIT_CROSSING:
+        return [members]
+    return [
+        piece for part in parts for piece in _split(weights, values, neighbours, part, min_lift)
+    ]
+
+
+def _crossing(neighbours: np.ndarray, members: np.ndarray, halves: np.ndarray) -> float:
+    """The share of the k-NN links among ``members`` that join one half to the other."""
+    half = dict(zip(members.tolist(), halves.tolist(), strict=True))
+    links = [(half[i], half[j]) for i in members for j in neighbours[i, 1:] if j in half]
+    return sum(a != b for a, b in links) / max(len(links), 1)
 
 
 def describe(
