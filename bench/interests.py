@@ -1,0 +1,107 @@
+"""Is the listener's recent interest found? Only the interest-finding, fast (no UMAP).
+
+    python bench/interests.py [--corpus real|demo] [--seeds 0 1 2 3 4 5 6]
+
+The worlds and listeners of `bench/recommend.py` (every shape, cutoffs 2, 4 and 8
+weeks); for each, TRACE's :func:`trace.analysis.taste.find_interests` and the variants
+below say which interests they declare, and `recommend.found` judges them: every source
+the listener turned to is the main source of one declared interest (steady: none).
+"""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import contextmanager
+from pathlib import Path
+
+import common
+import listeners
+import pandas as pd
+import recommend
+
+from trace.analysis import taste
+from trace.analysis.pipeline import AnalysisParams, Inputs, Pipeline, StageCache, knn_for
+from trace.store import Store
+
+
+@contextmanager
+def constants(**values):
+    """``trace.analysis.taste``'s constants changed for the duration."""
+    old = {name: getattr(taste, name) for name in values}
+    for name, value in values.items():
+        setattr(taste, name, value)
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            setattr(taste, name, value)
+
+
+def variant(split: bool = True, **values):
+    def find(weights, neighbours, tags, values_):
+        with constants(**values):
+            return taste.find_interests(weights, neighbours, values_ if split else None, tags=tags)
+
+    return find
+
+
+VARIANTS = {
+    "TRACE (split where few links cross, spread 1.3)": variant(),
+    "no split": variant(split=False),
+    "no split, spread 2.0 (before)": variant(split=False, MIN_SPREAD=2.0),
+    "split, at most 10 % of links crossing": variant(SPLIT_CROSSING=0.1),
+}
+
+
+def declared_by_variant(world, params) -> tuple[dict[str, list[set[int]]], pd.DataFrame]:
+    with Store(world.home / "trace.sqlite3") as store:
+        pipe = Pipeline(Inputs.of(store), params, StageCache())
+    library = pipe.library()
+    ids = library["id"].to_numpy()
+    weights = taste.taste_weights(pipe.events(), ids, params.interest.half_life_days)
+    values = pipe.scaled().values
+    neighbours, _ = knn_for(values, pipe.space_embed)
+    tags = taste.tag_codes(library)
+    return {
+        name: [set(ids[i.rows]) for i in find(weights, neighbours, tags, values)]
+        for name, find in VARIANTS.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=["real", "demo"], default="real")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(7)))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/trace-bench-interests"))
+    args = parser.parse_args()
+    if args.corpus == "real":
+        home = recommend.real_corpus(recommend.CORPUS / "home")
+    else:
+        home = recommend.demo_corpus(recommend.CORPUS / "demo-home")
+    params = AnalysisParams()
+    rows = []
+    for seed in args.seeds:
+        base = recommend.make_world(home, seed, args.work)
+        sources = sorted(base.tracks["source"].unique())
+        for shape in listeners.SHAPES:
+            listener = listeners.choose(shape, seed, sources)
+            world = base
+            if shape == "small":
+                world = recommend.make_world(home, seed, args.work, small=listener.interests[0])
+            library = world.tracks[world.tracks["in_library"]]
+            for cutoff in (2, 4, 8):
+                until = listeners.START + pd.Timedelta(weeks=cutoff)
+                recommend.listen(world, listeners.plays(listener, library, until))
+                for name, declared in declared_by_variant(world, params).items():
+                    found = recommend.found(declared, listener, world.tracks)
+                    rows.append({"variant": name, "shape": shape, "found": found})
+    table = pd.DataFrame(rows).pivot_table(
+        index="variant", columns="shape", values="found", aggfunc="mean", sort=False
+    )
+    table["all"] = pd.DataFrame(rows).groupby("variant", sort=False)["found"].mean()
+    print(f"{args.corpus}, seeds {args.seeds}, cutoffs 2/4/8 weeks — {common.machine()}")
+    print((100 * table).round(0).astype(int).to_string())
+
+
+if __name__ == "__main__":
+    main()
