@@ -117,9 +117,8 @@ columns[3].metric(
 )
 
 database, fingerprint = data.library_key()
-everything = data.features(database, fingerprint)
-featureless = int((everything["feature_source"] == "none").sum())
-if featureless:
+featureless = max(0, data.counts(database, fingerprint)["library_tracks"] - len(table))
+if featureless and not cached.out_of_date(pipe, keys):
     st.caption(
         f"{charts.plural(featureless, 'library track')} without audio features "
         "(Spotify tracks with no local file, or files not analysed yet) are not on the map: "
@@ -225,8 +224,8 @@ if profiles:
     )
 
 st.subheader("Which cluster settings fit best")
-grid = pipe.sweep()
-best = grid[grid["suggested"]]
+grid = None if cached.out_of_date(pipe, keys) else cached.sweep(pipe)
+best = grid[grid["suggested"]] if grid is not None else []
 if len(best):
     row = best.iloc[0]
     st.write(
@@ -235,5 +234,6 @@ if len(best):
         f"{row['noise_share']:.0%} in none, DBCV {row['dbcv']:.2f} (the highest DBCV with "
         "at least 2 clusters and at most 40 % in none)."
     )
-st.vega_lite_chart(cached.sweep_spec(pipe), width="stretch")
-st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")
+if grid is not None:
+    st.vega_lite_chart(cached.sweep_spec(pipe), width="stretch")
+    st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")
