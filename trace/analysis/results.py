@@ -94,7 +94,7 @@ class DiskResults:
                 value = pickle.load(file)
         except OSError:  # none there, or the folder cannot be read
             return False, None
-        except Exception:  # noqa: BLE001 - a file that does not unpickle is computed again
+        except Exception:  # a file that does not unpickle is computed again
             with contextlib.suppress(OSError):
                 path.unlink()
             return False, None
