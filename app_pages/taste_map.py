@@ -131,9 +131,9 @@ colour = st.selectbox(
     ["cluster", *[c for c in colour_options[1:] if c in table or f"f_{c}" in table]],
     format_func=lambda c: {"cluster": "Cluster"}.get(c) or charts.feature_label(c),
 )
-frame = map_charts.map_frame(table, layout, clustering.labels, names, colour)
+frame = cached.map_frame(pipe, colour)
 event = st.altair_chart(
-    map_charts.taste_map(frame, colour, colour_title=charts.feature_label(colour)),
+    cached.map_chart(pipe, frame, colour, colour_title=charts.feature_label(colour)),
     width="stretch",
     on_select="rerun",
     selection_mode=[map_charts.POINT, map_charts.BRUSH],
@@ -142,6 +142,12 @@ event = st.altair_chart(
 st.caption(
     "Click a point to hear that track; drag a rectangle to list those tracks below; "
     "double-click to clear."
+    + (
+        f" About {map_charts.MAP_POINTS:,} of the {len(frame):,} tracks are drawn (every "
+        "cluster in its share); a rectangle lists every track inside it."
+        if len(frame) > map_charts.MAP_POINTS
+        else ""
+    )
 )
 listen.track_details(table, map_charts.clicked(event))
 

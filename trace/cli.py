@@ -257,10 +257,12 @@ def cmd_map(args: argparse.Namespace) -> int:
         )
 
     def work(bar: Progress) -> None:
-        total = len(pipe.map_steps()) + 1
+        total = len(pipe.map_steps()) + 2
         pipe.map(lambda done, _, message: bar(done, total, message))
-        bar(total - 1, total, "Trying cluster settings (the sweep)")
+        bar(total - 2, total, "Trying cluster settings (the sweep)")
         pipe.sweep()
+        bar(total - 1, total, "Preparing the cluster settings next to these")
+        pipe.prepare_nearby()
         bar(total, total, "The map and the sweep are ready")
 
     _with_progress(args, "step", work)

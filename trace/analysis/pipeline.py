@@ -28,6 +28,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from joblib import Memory
 
 from trace.analysis.classify import ClusterModel, fit_cluster_model, place_candidates
 from trace.analysis.cluster import Clustering, cluster_space, sweep
@@ -289,8 +290,29 @@ class Pipeline:
             "layout", lambda: layout_of(self.scaled(), self.layout_embed, self.knn())
         )
 
+    @property
+    def _trees(self) -> Memory | None:
+        return self.cache.disk.trees if self.cache.disk is not None else None
+
     def clustering(self) -> Clustering:
-        return self._stage("clustering", lambda: cluster_space(self.space(), self.params.cluster))
+        return self._stage(
+            "clustering",
+            lambda: cluster_space(self.space(), self.params.cluster, memory=self._trees),
+        )
+
+    NEARBY = 4
+    """How many ``min_samples`` values on each side :meth:`prepare_nearby` prepares."""
+
+    def prepare_nearby(self) -> None:
+        """Build HDBSCAN's spanning trees for the densities next to the current one (its
+        slowest part), so that moving a cluster slider a few steps is quick."""
+        cluster = self.params.cluster
+        current = cluster.min_samples or cluster.min_cluster_size
+        for step in range(1, self.NEARBY + 1):
+            for min_samples in (current + step, current - step):
+                if min_samples >= 1:
+                    nearby = dataclasses.replace(cluster, min_samples=min_samples)
+                    cluster_space(self.space(), nearby, memory=self._trees)
 
     def sweep(self) -> pd.DataFrame:
         """Quality over min_cluster_size × min_samples; not redone when those change."""
@@ -299,7 +321,7 @@ class Pipeline:
             cluster_selection_method=cluster.cluster_selection_method,
             cluster_selection_epsilon=cluster.cluster_selection_epsilon,
         )
-        return self._stage("sweep", lambda: sweep(self.space(), base=base))
+        return self._stage("sweep", lambda: sweep(self.space(), base=base, memory=self._trees))
 
     def profiles(self) -> list[ClusterProfile]:
         return self._stage(

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from joblib import Memory
+
 T = TypeVar("T")
 
 PERSISTED = frozenset(
@@ -80,6 +82,11 @@ class DiskResults:
         folder = Path(database).parent / "cache" / "analysis"
         return cls(folder, limit_bytes=int(limit_mb * 2**20))
 
+    @property
+    def trees(self) -> Memory:
+        """Where HDBSCAN keeps its spanning trees (:func:`trace.analysis.cluster.cluster_space`)."""
+        return Memory(self.folder / "hdbscan", verbose=0)
+
     def path(self, stage: str, key: tuple) -> Path:
         return self.folder / f"{stage}-{digest(stage, key)}.pickle"
 
@@ -116,7 +123,8 @@ class DiskResults:
         self.clean()
 
     def clean(self) -> int:
-        """Remove the longest-unused files until the rest fit the bound; bytes removed."""
+        """Remove the longest-unused files until the rest fit the bound (a quarter of it
+        for HDBSCAN's trees, the rest for the stages); bytes of stages removed."""
         with self._lock:
             try:
                 files = [
@@ -126,9 +134,12 @@ class DiskResults:
                 ]
             except OSError:
                 return 0
+            trees = self.limit_bytes // 4
+            with contextlib.suppress(OSError, ValueError):
+                self.trees.reduce_size(bytes_limit=trees)
             total, removed = sum(size for _, size, _ in files), 0
             for _, size, path in sorted(files):
-                if total <= self.limit_bytes:
+                if total <= self.limit_bytes - trees:
                     break
                 path.unlink(missing_ok=True)
                 total -= size

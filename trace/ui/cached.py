@@ -22,6 +22,7 @@ import streamlit as st
 from trace import config
 from trace.analysis import pipeline
 from trace.analysis.pipeline import DiskResults, Inputs, Pipeline, StageCache
+from trace.analysis.results import digest
 from trace.errors import ParameterError
 from trace.store import Store
 from trace.ui import background, data, map_charts
@@ -125,6 +126,33 @@ def _sweep_spec(key: tuple, _grid) -> dict:
 def sweep_spec(pipe: Pipeline) -> dict:
     """The sweep grid's heat map as a Vega-Lite spec, built (and validated) once."""
     return _sweep_spec(pipe.key("sweep"), pipe.sweep())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _map_frame(key: str, colour: str, _pipe: Pipeline) -> pd.DataFrame:
+    return map_charts.map_frame(
+        _pipe.library(), _pipe.layout(), _pipe.clustering().labels, _pipe.names(), colour
+    )
+
+
+def map_frame(pipe: Pipeline, colour: str) -> pd.DataFrame:
+    """The Taste map's table (:func:`trace.ui.map_charts.map_frame`), built once per map
+    and colour: a page switch or a click does not build 50,000 rows again. Shared, not
+    copied: pages only read it."""
+    key = digest("map", (pipe.key("layout"), pipe.key("clustering")))
+    return _map_frame(key, colour, pipe)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _map_chart(key: str, colour: str, colour_title: str, _frame: pd.DataFrame):
+    return map_charts.taste_map(map_charts.drawn(_frame), colour, colour_title=colour_title)
+
+
+def map_chart(pipe: Pipeline, frame: pd.DataFrame, colour: str, *, colour_title: str):
+    """The Taste map's chart of ``frame`` (a sample above
+    :data:`~trace.ui.map_charts.MAP_POINTS` tracks), built once per map and colour."""
+    key = digest("map", (pipe.key("layout"), pipe.key("clustering")))
+    return _map_chart(key, colour, colour_title, frame)
 
 
 def map_with_progress(pipe: Pipeline) -> bool:
