@@ -48,7 +48,7 @@ from trace.analysis.results import StageCache as StageCache
 from trace.analysis.settings import PARAMS_SETTING as PARAMS_SETTING
 from trace.analysis.settings import AnalysisParams, load_params
 from trace.analysis.settings import save_params as save_params
-from trace.analysis.table import feature_table
+from trace.analysis.table import feature_table, library_table
 from trace.analysis.taste import (
     Interest,
     ShiftModel,
@@ -185,6 +185,10 @@ class Analysis:
     """The genre forest, or why there is none."""
 
 
+def _with_features(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["feature_source"] != "none"].reset_index(drop=True)
+
+
 def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
     """Cluster, confidence and the "unlike anything" flag of each candidate row."""
     placed = place_candidates(model, values)
@@ -223,6 +227,7 @@ class Pipeline:
         space = (*table, p.features, self.space_embed)
         knn = (p.embed.n_neighbors, p.embed.metric)
         keys = {
+            "table": table,
             "library": table,
             "pool": table,
             "scaled": (*table, p.features),
@@ -256,20 +261,22 @@ class Pipeline:
 
     def _table(self, *, candidates: bool) -> pd.DataFrame:
         with self._store() as store:
-            table = feature_table(store, extractor=self.inputs.extractor, candidates=candidates)
-        table = table[table["feature_source"] != "none"].reset_index(drop=True)
-        table["added_at"] = pd.to_datetime(table["added_at"], utc=True, errors="coerce")
-        return table
+            return library_table(store, extractor=self.inputs.extractor, candidates=candidates)
+
+    def table(self) -> pd.DataFrame:
+        """Every library track with its tags and features (or none): the Library page's
+        table, and the map's before tracks without features are left out."""
+        return self._stage("table", lambda: self._table(candidates=False))
 
     # -- the map --------------------------------------------------------------------------
 
     def library(self) -> pd.DataFrame:
         """Library tracks that have features, in map order."""
-        return self._stage("library", lambda: self._table(candidates=False))
+        return self._stage("library", lambda: _with_features(self.table()))
 
     def pool(self) -> pd.DataFrame:
         """Candidates that have features."""
-        return self._stage("pool", lambda: self._table(candidates=True))
+        return self._stage("pool", lambda: _with_features(self._table(candidates=True)))
 
     def scaled(self) -> Scaled:
         return self._stage("scaled", lambda: scale(self.library(), self.params.features))
@@ -300,7 +307,7 @@ class Pipeline:
             lambda: cluster_space(self.space(), self.params.cluster, memory=self._trees),
         )
 
-    NEARBY = 4
+    NEARBY = 5
     """How many ``min_samples`` values on each side :meth:`prepare_nearby` prepares."""
 
     def prepare_nearby(self) -> None:
@@ -389,7 +396,7 @@ class Pipeline:
 
         return self._stage("placed", compute)
 
-    MAP_STAGES = ("library", "layout", "clustering", "profiles")
+    MAP_STAGES = ("table", "layout", "clustering", "profiles")
     """What the Taste map is drawn from."""
 
     def map(self, progress: Progress | None = None) -> None:

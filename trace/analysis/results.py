@@ -27,15 +27,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from joblib import Memory
+if TYPE_CHECKING:
+    from joblib import Memory
 
 T = TypeVar("T")
 
 PERSISTED = frozenset(
     {
-        "library",
+        "table",
         "scaled",
         "knn",
         "space",
@@ -47,7 +48,7 @@ PERSISTED = frozenset(
         "model",
     }
 )
-"""The stages kept on disk: the feature table as mapped, the scaled table, the k-NN graph,
+"""The stages kept on disk: the library's feature table, the scaled table, the k-NN graph,
 both UMAP embeddings, HDBSCAN's tree and clustering, the profiles, the sweep and the
 forest."""
 FORMAT = 1
@@ -85,6 +86,8 @@ class DiskResults:
     @property
     def trees(self) -> Memory:
         """Where HDBSCAN keeps its spanning trees (:func:`trace.analysis.cluster.cluster_space`)."""
+        from joblib import Memory  # imported by HDBSCAN anyway; not by the Library page
+
         return Memory(self.folder / "hdbscan", verbose=0)
 
     def path(self, stage: str, key: tuple) -> Path:
@@ -190,6 +193,7 @@ class StageCache:
         "clustering": 16,
         "interest": 16,
         "linkage": 3,
+        "table": 2,
         "library": 2,
         "scaled": 2,
         "knn": 2,

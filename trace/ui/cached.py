@@ -19,9 +19,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from trace import config
 from trace.analysis import pipeline
-from trace.analysis.pipeline import DiskResults, Inputs, Pipeline, StageCache
+from trace.analysis.pipeline import Inputs, Pipeline
 from trace.analysis.results import digest
 from trace.errors import ParameterError
 from trace.store import Store
@@ -99,13 +98,6 @@ def show_settings_problem() -> None:
 # -- the pipeline ----------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def _stages() -> StageCache:
-    """The server's stage cache, shared by every session (cleared with Streamlit's cache),
-    over the results folder in the TRACE home: a restart finds the map there."""
-    return StageCache(DiskResults.beside(config.database_path()))
-
-
 def keys() -> Inputs:
     """The store's fingerprints for this run: the store's part of every stage's key."""
     database, _ = data.library_key()
@@ -115,7 +107,7 @@ def keys() -> Inputs:
 
 def stages(inputs: Inputs, p: pipeline.AnalysisParams | None = None) -> Pipeline:
     """The analysis for these inputs and the session's settings (or ``p``)."""
-    return Pipeline(inputs, p or params(), _stages())
+    return Pipeline(inputs, p or params(), data.stages())
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
