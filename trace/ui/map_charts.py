@@ -15,7 +15,7 @@ BRUSH = "brush"
 POINT = "point"
 MOOD_POINTS = 3000
 """Above this many tracks the mood plane shows a density instead of one point each."""
-MAP_POINTS = 15_000
+MAP_POINTS = 10_000
 """Above this many tracks the Taste map draws a sample of about this many: a browser
 draws 50,000 points in seconds, and on a 560-pixel map they cover each other anyway."""
 SMALL_CLUSTER = 100
