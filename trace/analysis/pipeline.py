@@ -9,7 +9,9 @@
 
 A :class:`Pipeline` is the store's fingerprints (:class:`Inputs`) and the settings
 (:class:`AnalysisParams`); each stage is a method whose result is kept in a
-:class:`StageCache` under exactly what it reads, so moving an HDBSCAN slider re-clusters
+:class:`StageCache` (in memory and, for the expensive stages and what the Taste map is
+drawn from, on disk in the TRACE home: :mod:`trace.analysis.results`) under exactly
+what it reads, so moving an HDBSCAN slider re-clusters
 without re-running UMAP, a layout setting redraws the 2-D map alone, and a decision
 re-ranks without touching either. The command line and the weekly job call
 :func:`analyse`; the dashboard keeps one cache for its server and calls the stages it
