@@ -36,8 +36,12 @@ class MapJob:
 
     def run(self) -> None:
         command = [sys.executable, "-m", "trace", "--background", "--progress", "jsonl", "map"]
-        result = run_with_progress(command, self._progress)
-        self.ok, self.error, self.finished = result.ok, result.error, True
+        try:
+            result = run_with_progress(command, self._progress)
+            self.ok, self.error = result.ok, result.error
+        except OSError as error:  # the interpreter cannot be started: the page maps itself
+            self.ok, self.error = False, str(error)
+        self.finished = True
 
     def _progress(self, fraction: float, message: str) -> None:
         self.fraction, self.message = fraction, message
