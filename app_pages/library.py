@@ -103,7 +103,7 @@ if kinds.open:
         widgets.genre_model(table)
 
 st.subheader("Tracks")
-st.dataframe(charts.track_table(table), hide_index=True, width="stretch")
+st.dataframe(data.track_list(database, fingerprint), hide_index=True, width="stretch")
 
 errors = data.scan_errors(database, fingerprint)
 if len(errors):

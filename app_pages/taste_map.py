@@ -117,9 +117,8 @@ columns[3].metric(
 )
 
 database, fingerprint = data.library_key()
-everything = data.features(database, fingerprint)
-featureless = int((everything["feature_source"] == "none").sum())
-if featureless:
+featureless = max(0, data.counts(database, fingerprint)["library_tracks"] - len(table))
+if featureless and not cached.out_of_date(pipe, keys):
     st.caption(
         f"{charts.plural(featureless, 'library track')} without audio features "
         "(Spotify tracks with no local file, or files not analysed yet) are not on the map: "
@@ -132,9 +131,9 @@ colour = st.selectbox(
     ["cluster", *[c for c in colour_options[1:] if c in table or f"f_{c}" in table]],
     format_func=lambda c: {"cluster": "Cluster"}.get(c) or charts.feature_label(c),
 )
-frame = map_charts.map_frame(table, layout, clustering.labels, names, colour)
+frame = cached.map_frame(pipe, colour)
 event = st.altair_chart(
-    map_charts.taste_map(frame, colour, colour_title=charts.feature_label(colour)),
+    cached.map_chart(pipe, frame, colour, colour_title=charts.feature_label(colour)),
     width="stretch",
     on_select="rerun",
     selection_mode=[map_charts.POINT, map_charts.BRUSH],
@@ -143,6 +142,12 @@ event = st.altair_chart(
 st.caption(
     "Click a point to hear that track; drag a rectangle to list those tracks below; "
     "double-click to clear."
+    + (
+        f" About {map_charts.MAP_POINTS:,} of the {len(frame):,} tracks are drawn (every "
+        "cluster in its share); a rectangle lists every track inside it."
+        if len(frame) > map_charts.MAP_POINTS
+        else ""
+    )
 )
 listen.track_details(table, map_charts.clicked(event))
 
@@ -225,8 +230,8 @@ if profiles:
     )
 
 st.subheader("Which cluster settings fit best")
-grid = pipe.sweep()
-best = grid[grid["suggested"]]
+grid = None if cached.out_of_date(pipe, keys) else cached.sweep(pipe)
+best = grid[grid["suggested"]] if grid is not None else []
 if len(best):
     row = best.iloc[0]
     st.write(
@@ -235,5 +240,6 @@ if len(best):
         f"{row['noise_share']:.0%} in none, DBCV {row['dbcv']:.2f} (the highest DBCV with "
         "at least 2 clusters and at most 40 % in none)."
     )
-st.vega_lite_chart(cached.sweep_spec(pipe), width="stretch")
-st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")
+if grid is not None:
+    st.vega_lite_chart(cached.sweep_spec(pipe), width="stretch")
+    st.caption("Each cell: clusters · share in no cluster. Colour: DBCV (darker is better).")

@@ -318,3 +318,28 @@ def test_the_review_decides_one_at_a_time_and_undoes_even_after_the_last(demo_co
     with Store() as store:
         assert len(store.decisions()) == 4
     assert [m.value for m in app.markdown if m.value.startswith("### ")] == titles[-1:]
+
+
+def test_a_changed_library_shows_the_last_map_until_the_new_one_is_drawn(demo_copy):
+    from trace.ui import background
+
+    app = on_demo("app_pages/taste_map.py")  # mapped, and kept on disk
+    assert not [w for w in app.warning if "out of date" in w.value]
+    with Store() as store:  # a track is retagged: the library's content is new
+        store.execute(
+            "UPDATE tracks SET updated_at = '2099-01-01T00:00:00+00:00' "
+            "WHERE id = (SELECT min(id) FROM tracks WHERE pool IS NULL)"
+        )
+        changed = pipeline.Inputs.of(store).features
+    app.run()
+    assert not app.exception
+    assert [w for w in app.warning if "out of date" in w.value]
+    assert app.metric[0].value == "240"  # the last map, drawn at once
+
+    job = background.map_job(changed)  # the one the page started
+    job.thread.join(timeout=600)
+    assert job.ok, job.error
+    app.run()
+    assert not app.exception
+    assert not [w for w in app.warning if "out of date" in w.value]
+    assert any("Suggested:" in m.value for m in app.markdown)  # the job made the sweep too

@@ -241,6 +241,36 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_map(args: argparse.Namespace) -> int:
+    """The Taste map's stages, then the sweep, into the results folder in the TRACE home:
+    what the dashboard draws from (it runs this in the background)."""
+    from trace.analysis import pipeline
+
+    with Store() as store:
+        params, problem = pipeline.load_params(store)
+        if problem:
+            print(f"trace: {problem}", file=sys.stderr)
+        pipe = pipeline.Pipeline(
+            pipeline.Inputs.of(store),
+            params,
+            pipeline.StageCache(pipeline.DiskResults.beside(store.path)),
+        )
+
+    def work(bar: Progress) -> None:
+        total = len(pipe.map_steps()) + 2
+        pipe.map(lambda done, _, message: bar(done, total, message))
+        bar(total - 2, total, "Trying cluster settings (the sweep)")
+        pipe.sweep()
+        bar(total - 1, total, "Preparing the cluster settings next to these")
+        pipe.prepare_nearby()
+        bar(total, total, "The map and the sweep are ready")
+
+    _with_progress(args, "step", work)
+    clustering = pipe.clustering()
+    print(f"Mapped {len(pipe.library()):,} tracks: {clustering.n_clusters} clusters")
+    return 0
+
+
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (all cores)")
     parser.add_argument(
@@ -383,6 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--save", action="store_true", help="save these settings for the dashboard and the job"
     )
     analyse.set_defaults(run=cmd_analyse)
+
+    mapper = commands.add_parser(
+        "map",
+        help="compute the Taste map and the sweep of cluster settings for the dashboard",
+        description="Computes the map with the saved settings into the results folder "
+        "in the TRACE home, where the dashboard finds it.",
+    )
+    mapper.set_defaults(run=cmd_map)
 
     weekly = commands.add_parser(
         "weekly",

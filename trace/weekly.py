@@ -91,11 +91,14 @@ def run_weekly(
     params, problem = pipeline.load_params(store)
     if problem:
         summary.problems.append(problem)
+    cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
     try:
-        result = pipeline.analyse(store, params)
+        result = pipeline.analyse(store, params, cache=cache)
     except TraceError as error:
         summary.problems.append(f"no analysis this week: {error}")
         return summary
+    # what the Taste map shows next to the map, kept for the dashboard's next start
+    pipeline.Pipeline(pipeline.Inputs.of(store), params, cache).sweep()
     proposed = result.ranking.proposed
     summary.lines.append(
         f"Analysed {len(result.library):,} tracks: {result.clustering.n_clusters} clusters; "

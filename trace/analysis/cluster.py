@@ -2,7 +2,8 @@
 
 The ``hdbscan`` package, not scikit-learn's HDBSCAN: it is 10–50 times faster at 50k
 points on this kind of machine and reports DBCV (``relative_validity_``) and per-cluster
-persistence. Noise stays noise (label −1); nothing is forced into a cluster.
+persistence. Noise stays noise (label −1); nothing is forced into a cluster. The sweep
+tries 5 sizes × 3 densities: with a ``memory``, 3 spanning trees are built, not 15.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import hdbscan
 import numpy as np
 import pandas as pd
+from joblib import Memory
 
 from trace.analysis.params import ClusterParams
 
@@ -38,9 +40,17 @@ class Clustering:
         return len(self.clusters)
 
 
-def cluster_space(points: np.ndarray, params: ClusterParams) -> Clustering:
-    """HDBSCAN on ``points`` (n, d) with ``params``."""
+def cluster_space(
+    points: np.ndarray, params: ClusterParams, *, memory: Memory | None = None
+) -> Clustering:
+    """HDBSCAN on ``points`` (n, d) with ``params``.
+
+    Given ``memory``, HDBSCAN keeps its spanning tree there: the tree depends on the
+    points and ``min_samples`` alone, and is nearly all of the time (3–4 s of 3.5–4 s at
+    50,000 tracks), so another ``min_cluster_size``, selection method or epsilon with the
+    same ``min_samples`` only re-reads it and cuts it anew."""
     model = hdbscan.HDBSCAN(
+        memory=memory if memory is not None else Memory(None, verbose=0),
         min_cluster_size=params.min_cluster_size,
         min_samples=params.min_samples,
         cluster_selection_epsilon=params.cluster_selection_epsilon,
@@ -74,6 +84,7 @@ def sweep(
     sizes: tuple[int, ...] = (5, 8, 12, 16, 24),
     samples: tuple[int, ...] = (2, 5, 10),
     base: ClusterParams | None = None,
+    memory: Memory | None = None,
 ) -> pd.DataFrame:
     """The quality grid over ``min_cluster_size`` × ``min_samples``.
 
@@ -91,7 +102,7 @@ def sweep(
                 cluster_selection_epsilon=base.cluster_selection_epsilon,
                 cluster_selection_method=base.cluster_selection_method,
             )
-            result = cluster_space(points, params)
+            result = cluster_space(points, params, memory=memory)
             rows.append(
                 {
                     "min_cluster_size": size,

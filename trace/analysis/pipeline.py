@@ -9,7 +9,9 @@
 
 A :class:`Pipeline` is the store's fingerprints (:class:`Inputs`) and the settings
 (:class:`AnalysisParams`); each stage is a method whose result is kept in a
-:class:`StageCache` under exactly what it reads, so moving an HDBSCAN slider re-clusters
+:class:`StageCache` (in memory and, for the expensive stages and what the Taste map is
+drawn from, on disk in the TRACE home: :mod:`trace.analysis.results`) under exactly
+what it reads, so moving an HDBSCAN slider re-clusters
 without re-running UMAP, a layout setting redraws the 2-D map alone, and a decision
 re-ranks without touching either. The command line and the weekly job call
 :func:`analyse`; the dashboard keeps one cache for its server and calls the stages it
@@ -21,31 +23,34 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from joblib import Memory
 
 from trace.analysis.classify import ClusterModel, fit_cluster_model, place_candidates
 from trace.analysis.cluster import Clustering, cluster_space, sweep
 from trace.analysis.embed import Scaled, knn_graph, scale, umap_embed
 from trace.analysis.genre import GenreModel, fit_genre
 from trace.analysis.interest import (
-    InterestParams,
     listening_events,
     monthly_timeline,
     recent_interest,
 )
-from trace.analysis.params import ClusterParams, EmbedParams, FeatureParams, RankingParams
+from trace.analysis.params import ClusterParams, EmbedParams
 from trace.analysis.preference import PreferenceModel, learn_preference
 from trace.analysis.profiles import ClusterProfile, profile_clusters
 from trace.analysis.recommend import Evidence, Ranking, rank_candidates
-from trace.analysis.table import feature_table
+from trace.analysis.results import DiskResults as DiskResults
+from trace.analysis.results import StageCache as StageCache
+from trace.analysis.settings import PARAMS_SETTING as PARAMS_SETTING
+from trace.analysis.settings import AnalysisParams, load_params
+from trace.analysis.settings import save_params as save_params
+from trace.analysis.table import feature_table, library_table
 from trace.analysis.taste import (
     Interest,
     ShiftModel,
@@ -61,60 +66,8 @@ from trace.audio.windows import Windows, extractor_id
 from trace.errors import ParameterError
 from trace.store import Store
 
-PARAMS_SETTING = "analysis.params"
 Progress = Callable[[int, int, str], None]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class AnalysisParams:
-    """Every analysis setting, as the dashboard's sidebar and the batch job share them."""
-
-    features: FeatureParams = field(default_factory=FeatureParams)
-    embed: EmbedParams = field(default_factory=EmbedParams)
-    cluster: ClusterParams = field(default_factory=ClusterParams)
-    interest: InterestParams = field(default_factory=InterestParams)
-    ranking: RankingParams = field(default_factory=RankingParams)
-
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        return {f.name: dataclasses.asdict(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AnalysisParams:
-        """Settings from :meth:`to_dict`'s shape; missing parts take their defaults,
-        unknown names and bad values raise :class:`ParameterError` naming them."""
-        parts = {f.name: f.default_factory() for f in dataclasses.fields(cls)}
-        for name, values in data.items():
-            if name not in parts:
-                raise ParameterError(f"unknown analysis setting group {name!r}")
-            kind = type(parts[name])
-            known = {f.name for f in dataclasses.fields(kind)}
-            unknown = set(values) - known
-            if unknown:
-                raise ParameterError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
-            # JSON has no tuples: the list-valued settings (columns, ranges) become tuples
-            values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-            parts[name] = kind(**values)
-        return cls(**parts)
-
-
-def load_params(store: Store) -> tuple[AnalysisParams, str | None]:
-    """The saved settings, or the defaults; the second value explains why saved ones
-    could not be used (they are left in the store untouched)."""
-    raw = store.get_setting(PARAMS_SETTING)
-    if raw is None:
-        return AnalysisParams(), None
-    try:
-        return AnalysisParams.from_dict(json.loads(raw)), None
-    except (ValueError, TypeError, ParameterError) as error:
-        return (
-            AnalysisParams(),
-            f"the saved analysis settings could not be used ({error}); using the defaults",
-        )
-
-
-def save_params(store: Store, params: AnalysisParams) -> None:
-    store.set_setting(PARAMS_SETTING, json.dumps(params.to_dict(), sort_keys=True))
 
 
 # -- the k-NN graph, kept for reuse -----------------------------------------------------
@@ -137,11 +90,13 @@ def knn_for(values: np.ndarray, params: EmbedParams) -> tuple[np.ndarray, np.nda
     return graph
 
 
-def cluster_space_of(scaled: Scaled, params: EmbedParams) -> np.ndarray:
+def cluster_space_of(
+    scaled: Scaled, params: EmbedParams, knn: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """UMAP to the cluster space: ``n_components`` dimensions, min_dist 0."""
     return umap_embed(
         scaled.values,
-        knn_for(scaled.values, params),
+        knn or knn_for(scaled.values, params),
         params,
         n_components=params.n_components,
         min_dist=0.0,
@@ -150,11 +105,13 @@ def cluster_space_of(scaled: Scaled, params: EmbedParams) -> np.ndarray:
     )
 
 
-def layout_of(scaled: Scaled, params: EmbedParams) -> np.ndarray:
+def layout_of(
+    scaled: Scaled, params: EmbedParams, knn: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """UMAP to 2-D for display, with ``layout_min_dist``."""
     return umap_embed(
         scaled.values,
-        knn_for(scaled.values, params),
+        knn or knn_for(scaled.values, params),
         params,
         n_components=2,
         min_dist=params.layout_min_dist,
@@ -202,48 +159,6 @@ class Inputs:
         )
 
 
-class StageCache:
-    """Computed stages by key, the last few of each stage; safe to share between threads
-    (one computation per key at a time, the others wait for it)."""
-
-    SIZES: ClassVar[dict[str, int]] = {"space": 6, "layout": 6, "clustering": 16, "interest": 16}
-    DEFAULT_SIZE = 4
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stages: dict[str, OrderedDict[tuple, Any]] = {}
-        self._pending: dict[tuple, threading.Lock] = {}
-
-    def has(self, stage: str, key: tuple) -> bool:
-        with self._lock:
-            return key in self._stages.get(stage, {})
-
-    def get(self, stage: str, key: tuple, compute: Callable[[], T]) -> T:
-        with self._lock:
-            kept = self._stages.setdefault(stage, OrderedDict())
-            if key in kept:
-                kept.move_to_end(key)
-                return kept[key]
-            pending = self._pending.setdefault((stage, key), threading.Lock())
-        with pending:
-            with self._lock:
-                if key in kept:
-                    return kept[key]
-            value = compute()
-            with self._lock:
-                kept[key] = value
-                while len(kept) > self.SIZES.get(stage, self.DEFAULT_SIZE):
-                    kept.popitem(last=False)
-                self._pending.pop((stage, key), None)
-            return value
-
-    def clear(self, *stages: str) -> None:
-        """Forget the named stages' results (none named: every stage's)."""
-        with self._lock:
-            for stage in stages or list(self._stages):
-                self._stages.pop(stage, None)
-
-
 @dataclass(frozen=True)
 class Analysis:
     params: AnalysisParams
@@ -270,6 +185,10 @@ class Analysis:
     """The preference forest, or why there is none."""
     genre: GenreModel | str | None = None
     """The genre forest, or why there is none."""
+
+
+def _with_features(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["feature_source"] != "none"].reset_index(drop=True)
 
 
 def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
@@ -310,9 +229,11 @@ class Pipeline:
         space = (*table, p.features, self.space_embed)
         knn = (p.embed.n_neighbors, p.embed.metric)
         keys = {
+            "table": table,
             "library": table,
             "pool": table,
             "scaled": (*table, p.features),
+            "knn": (*table, p.features, knn),
             "space": space,
             "layout": (*table, p.features, self.layout_embed),
             "clustering": (*space, p.cluster),
@@ -342,34 +263,65 @@ class Pipeline:
 
     def _table(self, *, candidates: bool) -> pd.DataFrame:
         with self._store() as store:
-            table = feature_table(store, extractor=self.inputs.extractor, candidates=candidates)
-        table = table[table["feature_source"] != "none"].reset_index(drop=True)
-        table["added_at"] = pd.to_datetime(table["added_at"], utc=True, errors="coerce")
-        return table
+            return library_table(store, extractor=self.inputs.extractor, candidates=candidates)
+
+    def table(self) -> pd.DataFrame:
+        """Every library track with its tags and features (or none): the Library page's
+        table, and the map's before tracks without features are left out."""
+        return self._stage("table", lambda: self._table(candidates=False))
 
     # -- the map --------------------------------------------------------------------------
 
     def library(self) -> pd.DataFrame:
         """Library tracks that have features, in map order."""
-        return self._stage("library", lambda: self._table(candidates=False))
+        return self._stage("library", lambda: _with_features(self.table()))
 
     def pool(self) -> pd.DataFrame:
         """Candidates that have features."""
-        return self._stage("pool", lambda: self._table(candidates=True))
+        return self._stage("pool", lambda: _with_features(self._table(candidates=True)))
 
     def scaled(self) -> Scaled:
         return self._stage("scaled", lambda: scale(self.library(), self.params.features))
 
+    def knn(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each library track's nearest neighbours in the scaled features (itself first)."""
+        return self._stage("knn", lambda: knn_for(self.scaled().values, self.space_embed))
+
     def space(self) -> np.ndarray:
         """The cluster space; independent of the 2-D layout's settings."""
-        return self._stage("space", lambda: cluster_space_of(self.scaled(), self.space_embed))
+        return self._stage(
+            "space", lambda: cluster_space_of(self.scaled(), self.space_embed, self.knn())
+        )
 
     def layout(self) -> np.ndarray:
         """The 2-D map; independent of the cluster space's size."""
-        return self._stage("layout", lambda: layout_of(self.scaled(), self.layout_embed))
+        return self._stage(
+            "layout", lambda: layout_of(self.scaled(), self.layout_embed, self.knn())
+        )
+
+    @property
+    def _trees(self) -> Memory | None:
+        return self.cache.disk.trees if self.cache.disk is not None else None
 
     def clustering(self) -> Clustering:
-        return self._stage("clustering", lambda: cluster_space(self.space(), self.params.cluster))
+        return self._stage(
+            "clustering",
+            lambda: cluster_space(self.space(), self.params.cluster, memory=self._trees),
+        )
+
+    NEARBY = 5
+    """How many ``min_samples`` values on each side :meth:`prepare_nearby` prepares."""
+
+    def prepare_nearby(self) -> None:
+        """Build HDBSCAN's spanning trees for the densities next to the current one (its
+        slowest part), so that moving a cluster slider a few steps is quick."""
+        cluster = self.params.cluster
+        current = cluster.min_samples or cluster.min_cluster_size
+        for step in range(1, self.NEARBY + 1):
+            for min_samples in (current + step, current - step):
+                if min_samples >= 1:
+                    nearby = dataclasses.replace(cluster, min_samples=min_samples)
+                    cluster_space(self.space(), nearby, memory=self._trees)
 
     def sweep(self) -> pd.DataFrame:
         """Quality over min_cluster_size × min_samples; not redone when those change."""
@@ -378,7 +330,7 @@ class Pipeline:
             cluster_selection_method=cluster.cluster_selection_method,
             cluster_selection_epsilon=cluster.cluster_selection_epsilon,
         )
-        return self._stage("sweep", lambda: sweep(self.space(), base=base))
+        return self._stage("sweep", lambda: sweep(self.space(), base=base, memory=self._trees))
 
     def profiles(self) -> list[ClusterProfile]:
         return self._stage(
@@ -446,6 +398,53 @@ class Pipeline:
 
         return self._stage("placed", compute)
 
+    MAP_STAGES = ("table", "layout", "clustering", "profiles")
+    """What the Taste map is drawn from."""
+
+    def map(self, progress: Progress | None = None) -> None:
+        """Compute (or find on disk) every stage the Taste map draws, and note this
+        library content as the one mapped last (:meth:`previous`)."""
+        report = progress or (lambda done, total, message: None)
+        steps = self.map_steps()
+        for done, (message, stage) in enumerate(steps):
+            if not self.is_computed(stage.__name__):
+                report(done, len(steps), message)
+            stage()
+        report(len(steps), len(steps), "The map is ready")
+        disk = self.cache.disk
+        if disk is not None and disk.latest(self._scope) != self.inputs.features:
+            disk.remember(self._scope, self.inputs.features)
+
+    def map_steps(self) -> list[tuple[str, Callable[[], object]]]:
+        return [
+            ("Reading the library", self.library),
+            ("Scaling the features", self.scaled),
+            ("Finding each track's nearest neighbours", self.knn),
+            ("UMAP: the cluster space", self.space),
+            ("UMAP: the 2-D map", self.layout),
+            ("Finding clusters (HDBSCAN)", self.clustering),
+            ("Describing the clusters", self.profiles),
+        ]
+
+    @property
+    def _scope(self) -> tuple:
+        return ("map", self.inputs.database, self.inputs.extractor)
+
+    def map_is_computed(self) -> bool:
+        return all(self.is_computed(stage) for stage in self.MAP_STAGES)
+
+    def previous(self) -> Pipeline | None:
+        """The map of this library as it was when last mapped, with these settings, when
+        the library has changed since and that map is still on disk; else None."""
+        disk = self.cache.disk
+        mapped = disk.latest(self._scope) if disk is not None else None
+        if mapped is None or mapped == self.inputs.features:
+            return None
+        earlier = Pipeline(
+            dataclasses.replace(self.inputs, features=mapped), self.params, self.cache
+        )
+        return earlier if earlier.map_is_computed() else None
+
     # -- listening ------------------------------------------------------------------------
 
     def events(self) -> pd.DataFrame:
@@ -492,7 +491,7 @@ class Pipeline:
                 self.events(), self.library()["id"].to_numpy(), self.params.interest.half_life_days
             )
             values = self.scaled().values
-            neighbours, _ = knn_for(values, self.space_embed)
+            neighbours, _ = self.knn()
             tags = tag_codes(self.library())
             return weights, tuple(find_interests(weights, neighbours, values, tags=tags))
 
@@ -565,11 +564,7 @@ class Pipeline:
         """Every stage, for the command line and the weekly job."""
         report = progress or (lambda done, total, message: None)
         steps = [
-            ("Reading the library", self.library),
-            ("Scaling the features", self.scaled),
-            ("Mapping the cluster space (UMAP)", self.space),
-            ("Drawing the 2-D map (UMAP)", self.layout),
-            ("Finding clusters (HDBSCAN)", self.profiles),
+            ("Mapping the library", self.map),
             ("Recent interest", self.interest),
             ("Placing and ranking candidates", self.ranking),
         ]
@@ -618,11 +613,14 @@ def analyse(
     *,
     progress: Progress | None = None,
     extractor: str | None = None,
+    cache: StageCache | None = None,
 ) -> Analysis:
     """Every stage on the store's current library and candidates, with the saved
-    settings unless ``params`` are given."""
+    settings unless ``params`` are given. The map's stages are read from and kept in
+    the results folder beside the store (:class:`DiskResults`) unless ``cache`` is given."""
     params = params or load_params(store)[0]
-    return Pipeline(Inputs.of(store, extractor), params).analysis(progress)
+    cache = cache if cache is not None else StageCache(DiskResults.beside(store.path))
+    return Pipeline(Inputs.of(store, extractor), params, cache).analysis(progress)
 
 
 def interest_artists(analysis: Analysis, *, per_interest: int = 3) -> list[str]:

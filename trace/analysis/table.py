@@ -75,6 +75,15 @@ def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> 
     return table
 
 
+def library_table(store: Store, *, extractor: str, candidates: bool = False) -> pd.DataFrame:
+    """:func:`feature_table` with ``added_at`` as UTC timestamps: what the pages and the
+    map read (kept on disk by the analysis results, so read from the store once per
+    library state — 10 s of JSON at 50,000 tracks)."""
+    table = feature_table(store, extractor=extractor, candidates=candidates)
+    table["added_at"] = pd.to_datetime(table["added_at"], utc=True, errors="coerce")
+    return table
+
+
 def feature_columns(table: pd.DataFrame) -> list[str]:
     """The feature columns of a :func:`feature_table`, without their ``f_`` prefix."""
     return [c.removeprefix("f_") for c in table.columns if c.startswith("f_")]

@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from trace.analysis import pipeline
-from trace.analysis.pipeline import Inputs, Pipeline, StageCache
+from trace.analysis.pipeline import Inputs, Pipeline
+from trace.analysis.results import digest
 from trace.errors import ParameterError
 from trace.store import Store
-from trace.ui import data, map_charts
+from trace.ui import background, data, map_charts
 
 PARAMS_KEY = "trace.params"
 
@@ -96,12 +98,6 @@ def show_settings_problem() -> None:
 # -- the pipeline ----------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def _stages() -> StageCache:
-    """The server's stage cache, shared by every session (cleared with Streamlit's cache)."""
-    return StageCache()
-
-
 def keys() -> Inputs:
     """The store's fingerprints for this run: the store's part of every stage's key."""
     database, _ = data.library_key()
@@ -111,7 +107,7 @@ def keys() -> Inputs:
 
 def stages(inputs: Inputs, p: pipeline.AnalysisParams | None = None) -> Pipeline:
     """The analysis for these inputs and the session's settings (or ``p``)."""
-    return Pipeline(inputs, p or params(), _stages())
+    return Pipeline(inputs, p or params(), data.stages())
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -124,22 +120,45 @@ def sweep_spec(pipe: Pipeline) -> dict:
     return _sweep_spec(pipe.key("sweep"), pipe.sweep())
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _map_frame(key: str, colour: str, _pipe: Pipeline) -> pd.DataFrame:
+    return map_charts.map_frame(
+        _pipe.library(), _pipe.layout(), _pipe.clustering().labels, _pipe.names(), colour
+    )
+
+
+def map_frame(pipe: Pipeline, colour: str) -> pd.DataFrame:
+    """The Taste map's table (:func:`trace.ui.map_charts.map_frame`), built once per map
+    and colour: a page switch or a click does not build 50,000 rows again. Shared, not
+    copied: pages only read it."""
+    key = digest("map", (pipe.key("layout"), pipe.key("clustering")))
+    return _map_frame(key, colour, pipe)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _map_chart(key: str, colour: str, colour_title: str, _frame: pd.DataFrame):
+    return map_charts.taste_map(map_charts.drawn(_frame), colour, colour_title=colour_title)
+
+
+def map_chart(pipe: Pipeline, frame: pd.DataFrame, colour: str, *, colour_title: str):
+    """The Taste map's chart of ``frame`` (a sample above
+    :data:`~trace.ui.map_charts.MAP_POINTS` tracks), built once per map and colour."""
+    key = digest("map", (pipe.key("layout"), pipe.key("clustering")))
+    return _map_chart(key, colour, colour_title, frame)
+
+
 def map_with_progress(pipe: Pipeline) -> bool:
     """Compute the map's stages, UMAP with a visible status; False (with a message) when
-    the library is too small to map. Once the UMAP stages of these settings are computed
-    no status box is drawn at all: re-clustering alone takes a fraction of a second."""
+    the library is too small to map. Once the map of these settings is at hand (in
+    memory or on disk) no status box is drawn at all."""
     try:
-        if not (pipe.is_computed("space") and pipe.is_computed("layout")):
+        if pipe.map_is_computed():
+            pipe.map()
+        else:
             box = st.empty()
             with box.status("Mapping your library…", expanded=False) as status:
-                status.update(label="Scaling the features…")
-                pipe.scaled()
-                status.update(label="UMAP: the cluster space (a few seconds)…")
-                pipe.space()
-                status.update(label="UMAP: the 2-D map…")
-                pipe.layout()
+                pipe.map(lambda done, total, message: status.update(label=f"{message}…"))
             box.empty()
-        pipe.clustering()
     except ParameterError as error:
         st.info(
             f"Not enough to map yet: {error}. Scan and analyse more music on the **Sources** page."
@@ -150,8 +169,65 @@ def map_with_progress(pipe: Pipeline) -> bool:
 
 def mapped(inputs: Inputs) -> Pipeline:
     """The session's analysis, with the map computed; stops the page (after saying why)
-    when the library is too small to map."""
+    when the library is too small to map.
+
+    When the library has changed since it was last mapped and that map is on disk, the
+    new map is computed in the background and the last one returned at once, marked out
+    of date (:func:`out_of_date`); the page is rerun when the new one is ready."""
     pipe = stages(inputs)
+    if not pipe.map_is_computed():
+        earlier = pipe.previous()
+        if earlier is not None and not background.map_job(inputs.features).finished:
+            _remapping(inputs)
+            return earlier
     if not map_with_progress(pipe):
         st.stop()
     return pipe
+
+
+def out_of_date(pipe: Pipeline, inputs: Inputs) -> bool:
+    """Whether ``pipe`` (from :func:`mapped`) is an earlier library's map."""
+    return pipe.inputs != inputs
+
+
+@st.fragment(run_every=background.POLL_S)
+def _remapping(inputs: Inputs) -> None:
+    job = background.map_job(inputs.features)
+    if job.finished or stages(inputs).map_is_computed():
+        st.rerun()
+    st.warning(
+        "Your library has changed since this map was drawn, so it is **out of date**: "
+        "tracks added since are not on it. TRACE is mapping the library again in the "
+        "background; the new map replaces this one by itself.",
+        icon=":material/update:",
+    )
+    st.progress(job.fraction, text=job.message)
+
+
+SWEEP_SETTINGS = 15
+SWEEP_HERE = 5_000
+"""Up to this many tracks the sweep (15 HDBSCAN runs) is computed as the page is drawn;
+above, by the background job after the map, so it never delays the map."""
+
+
+def sweep(pipe: Pipeline) -> pd.DataFrame | None:
+    """The sweep of cluster settings when at hand; else None, with a note that updates
+    itself while the background job computes it, or a button to compute it now."""
+    if pipe.is_computed("sweep") or len(pipe.library()) <= SWEEP_HERE:
+        return pipe.sweep()
+    job = background.map_job(pipe.inputs.features)
+    if not job.finished:
+        _sweeping(pipe.inputs)
+        return None
+    if st.button(f"Try {SWEEP_SETTINGS} cluster settings now (about a minute)"):
+        with st.spinner("Trying cluster settings…"):
+            return pipe.sweep()
+    return None
+
+
+@st.fragment(run_every=background.POLL_S)
+def _sweeping(inputs: Inputs) -> None:
+    job = background.map_job(inputs.features)
+    if job.finished or stages(inputs).is_computed("sweep"):
+        st.rerun()
+    st.caption(f"Trying {SWEEP_SETTINGS} cluster settings in the background… ({job.message})")

@@ -15,6 +15,11 @@ BRUSH = "brush"
 POINT = "point"
 MOOD_POINTS = 3000
 """Above this many tracks the mood plane shows a density instead of one point each."""
+MAP_POINTS = 10_000
+"""Above this many tracks the Taste map draws a sample of about this many: a browser
+draws 50,000 points in seconds, and on a 560-pixel map they cover each other anyway."""
+SMALL_CLUSTER = 100
+"""Every cluster keeps at least this many of its tracks on a sampled map (all if fewer)."""
 
 
 def map_frame(
@@ -41,6 +46,22 @@ def map_frame(
             source = source.fillna("").str.split("; ").str[0].replace("", "untagged")
         frame[colour] = source.to_numpy()
     return frame
+
+
+def drawn(frame: pd.DataFrame, limit: int = MAP_POINTS) -> pd.DataFrame:
+    """The rows of a :func:`map_frame` to draw: all up to ``limit``, else a sample of about
+    ``limit`` in which every cluster keeps its share and small clusters are whole.
+
+    A track is drawn or not by a fixed pseudo-random rank of its id, so the same tracks
+    stay on the map when a slider moves. The rectangle selection (:func:`selected`) works
+    on the whole frame: it lists every track inside, drawn or not."""
+    if len(frame) <= limit:
+        return frame
+    ids = frame["id"].to_numpy().astype(np.uint64)
+    rank = (ids * np.uint64(2654435761)) % np.uint64(2**32) / 2**32  # Knuth's multiplicative hash
+    within = pd.Series(rank).groupby(frame["cluster"].to_numpy()).rank(method="first")
+    keep = (rank < limit / len(frame)) | (within.to_numpy() <= SMALL_CLUSTER)
+    return frame[keep]
 
 
 def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Chart:
