@@ -11,14 +11,26 @@ these descriptors defends them; they come only from imported sources.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import librosa
 import numpy as np
 import pyloudnorm
 
 from trace.audio.descriptors import HOP, Spectra
 
-MIN_TEMPO, MAX_TEMPO = 60.0, 200.0
-PRIOR_BPM, PRIOR_OCTAVES = 130.0, 1.0
+MIN_TEMPO, MAX_TEMPO = 50.0, 210.0
+CANDIDATES = 3
+CALM_BPM, BUSY_BPM = 80.0, 140.0
+CALM_FLUX_DB, BUSY_FLUX_DB = 0.6, 1.1
+"""The preferred tempo moves from CALM_BPM to BUSY_BPM as the mean spectral flux rises
+from CALM_FLUX_DB to BUSY_FLUX_DB (fitted on the annotated songs of bench/features.py
+and the generated loops of the tests; see docs/FEATURES.md)."""
+AUDIBLE_BEATS_DB = 0.5
+"""Mean flux (dB) from which beats count as audible; below it the tempo confidence falls
+in proportion — a pad that only swells has no tempo to trust."""
+CONFIDENT = 0.5
+"""A tempo (or key) confidence from here up is shown and used to name clusters."""
 ONSET_DELTA_DB = 1.0
 ACTIVE_DB = 1.0
 
@@ -32,14 +44,21 @@ def _clip01(x: float) -> float:
 
 
 def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
-    """Tempo, pulse clarity, beat strength and onset rate from the onset envelopes.
+    """Tempo and how sure it is, pulse clarity, beat strength and onset rate.
 
     tempo
-        BPM, the peak of the windows' mean autocorrelation tempogram (8 s lags) of a
-        bass-emphasised onset envelope (see :mod:`trace.audio.descriptors`), weighted by a
-        Gaussian in log-tempo centred on 130 BPM with one octave's spread and searched
-        over 60–200 BPM; the peak is refined by parabolic interpolation. The weight
-        only breaks near-ties between a tempo and its half or double.
+        BPM, 50–210, chosen among the peaks of the windows' mean autocorrelation
+        tempogram (8 s lags) of a bass-emphasised onset envelope (see
+        :mod:`trace.audio.descriptors`) by :func:`choose_tempo`: how strongly the onsets
+        repeat at that period, how strong the beats at that tempo are, and a preferred
+        tempo that follows the spectral flux — calm music is felt slower than busy music
+        at the same periodicities. The peak is refined by parabolic interpolation.
+    tempo_confidence
+        0–1, whether the music has beats one could tap: the prominence of the chosen
+        peak above the tempogram's median, lowered when another tempo (typically half
+        or double) scored nearly as well, and in proportion when the mean flux is below
+        :data:`AUDIBLE_BEATS_DB`. Below :data:`CONFIDENT` the tempo is shown as
+        uncertain.
     pulse_clarity
         0–1, the height of that autocorrelation peak relative to lag zero — how
         strongly the onsets repeat at one period (after Lartillot et al., 2008) —
@@ -48,7 +67,8 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
         0–1, the mean onset strength (spectral flux of the log-mel spectrogram, dB)
         over 1 dB: 0 for a steady tone, 1 for drums or plucked strings.
     beat_strength
-        Mean onset strength at the detected beats over the mean onset strength.
+        Mean onset strength at the beats tracked at that tempo over the mean onset
+        strength.
     onset_rate
         Onsets per second: peaks of the flux at least 1 dB above their surroundings.
     """
@@ -60,14 +80,13 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
     tg = np.concatenate(tempograms, axis=1)
     mean_ac = tg.mean(axis=1)
     bpms = librosa.tempo_frequencies(len(mean_ac), sr=sr, hop_length=HOP)
-    valid = (bpms >= MIN_TEMPO) & (bpms <= MAX_TEMPO)
-    prior = np.exp(-0.5 * (np.log2(bpms[valid] / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
-    weighted = mean_ac[valid] * prior
-    best = int(np.argmax(weighted))
-    tempo = float(_refine_peak(bpms[valid], mean_ac[valid], best))
-    clarity = _clip01(float(mean_ac[valid][best] / max(mean_ac[0], 1e-9)))
-    # The tempogram is normalised per frame: without this, the faint ripples of a
-    # steady pad would count as a clear pulse.
+    flux = float(np.mean([p.onset_envelope.mean() for p in parts]))
+    activity = _clip01(flux / ACTIVE_DB)
+    choice = choose_tempo(bpms, mean_ac, [p.tempo_envelope for p in parts], flux_db=flux, sr=sr)
+    tempo = choice.tempo
+    # The tempogram is normalised per frame: without the activity, the faint ripples
+    # of a steady pad would count as a clear pulse.
+    clarity = _clip01(choice.periodicity)
 
     onsets = sum(
         len(
@@ -81,25 +100,92 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
         )
         for p in parts
     )
-    activity = _clip01(float(np.mean([p.onset_envelope.mean() for p in parts])) / ACTIVE_DB)
     seconds = sum(len(p.onset_envelope) for p in parts) * HOP / sr
-    strengths = []
-    for p in parts:
-        envelope = p.onset_envelope
-        if len(envelope) < 16 or envelope.mean() <= 0:
-            continue
-        _, beats = librosa.beat.beat_track(
-            onset_envelope=envelope, sr=sr, hop_length=HOP, bpm=tempo, trim=False
-        )
-        if len(beats):
-            strengths.append(envelope[beats].mean() / envelope.mean())
     return {
         "tempo": tempo,
+        "tempo_confidence": _clip01(flux / AUDIBLE_BEATS_DB) * choice.confidence,
         "pulse_clarity": clarity * activity,
         "onset_activity": activity,
-        "beat_strength": float(np.mean(strengths)) if strengths else 0.0,
+        "beat_strength": _strength([p.onset_envelope for p in parts], choice.beats),
         "onset_rate": onsets / max(seconds, 1e-9),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class TempoChoice:
+    tempo: float
+    periodicity: float  # autocorrelation at the tempo over lag zero
+    confidence: float  # 0–1, before the onset activity
+    beats: list[np.ndarray]  # beat frames in each window at that tempo
+
+
+def choose_tempo(
+    bpms: np.ndarray,
+    ac: np.ndarray,
+    envelopes: list[np.ndarray],
+    *,
+    flux_db: float,
+    sr: int,
+) -> TempoChoice:
+    """The tempo among the autocorrelation's peaks, and how clearly it won.
+
+    The three highest local peaks of the autocorrelation ``ac`` (over lag zero) between
+    50 and 210 BPM are the candidates — typically the beat and its half or double, or a
+    three-against-two. Each scores ``A · S · W``:
+
+    A
+        the autocorrelation at its period — how strongly the onsets repeat;
+    S
+        the beat's strength at that tempo: the mean of the onset envelope at the beats
+        librosa's tracker finds at that tempo, over the envelope's mean (a slower level
+        keeps only the strongest beats, a faster one adds the weaker off-beats);
+    W
+        ``exp(−½ log2(tempo / centre)²)``, a preference one octave wide around a centre
+        that follows the spectral flux: 80 BPM for calm music (mean flux ≤ 0.6 dB),
+        rising to 140 BPM for busy music (≥ 1.1 dB). Calm music is felt at the slower of
+        two equally periodic levels, drums and dense music at the faster.
+
+    The confidence is the prominence of the winner's autocorrelation above the median
+    over 50–210 BPM (0.04 → 0, 0.24 → 1), times 0.6 + 0.4 × the margin over the best
+    candidate of another tempo (a runner-up at 80 % of the score or more → 0).
+    """
+    ac = ac / max(float(ac[0]), 1e-9)
+    band = np.flatnonzero((bpms >= MIN_TEMPO * 0.96) & (bpms <= MAX_TEMPO * 1.04))
+    band = band[(band > 0) & (band < len(ac) - 1)]
+    peaks = [i for i in band if ac[i] >= ac[i - 1] and ac[i] >= ac[i + 1]]
+    peaks = sorted(peaks, key=lambda i: -ac[i])[:CANDIDATES] or [int(band[np.argmax(ac[band])])]
+    drive = _clip01((flux_db - CALM_FLUX_DB) / (BUSY_FLUX_DB - CALM_FLUX_DB))
+    centre = CALM_BPM + (BUSY_BPM - CALM_BPM) * drive
+    scored = []
+    for i in peaks:
+        bpm = float(np.clip(_refine_peak(bpms, ac, i), MIN_TEMPO, MAX_TEMPO))
+        beats = [_beats(envelope, bpm, sr=sr) for envelope in envelopes]
+        strength = _strength(envelopes, beats)
+        preference = np.exp(-0.5 * np.log2(bpm / centre) ** 2)
+        scored.append((float(ac[i]) * strength * preference, bpm, float(ac[i]), beats))
+    scored.sort(key=lambda candidate: -candidate[0])
+    best, tempo, periodicity, beats = scored[0]
+    rivals = [score for score, bpm, *_ in scored[1:] if abs(bpm - tempo) > 0.04 * tempo]
+    margin = _clip01((1 - rivals[0] / best) / 0.2) if rivals and best > 0 else 1.0
+    prominence = periodicity - float(np.median(ac[band]))
+    confidence = _clip01((prominence - 0.04) / 0.2) * (0.6 + 0.4 * margin)
+    return TempoChoice(tempo, periodicity, confidence, beats)
+
+
+def _beats(envelope: np.ndarray, bpm: float, *, sr: int) -> np.ndarray:
+    """Frames of the beats librosa's tracker finds at ``bpm`` (none in a short envelope)."""
+    if len(envelope) < 16 or envelope.mean() <= 0:
+        return np.zeros(0, dtype=int)
+    _, beats = librosa.beat.beat_track(
+        onset_envelope=envelope, sr=sr, hop_length=HOP, bpm=bpm, trim=False
+    )
+    return np.asarray(beats, dtype=int)
+
+
+def _strength(envelopes: list[np.ndarray], beats: list[np.ndarray]) -> float:
+    """Mean envelope at the beats over its mean, averaged over the windows (0 if none)."""
+    values = [e[b].mean() / e.mean() for e, b in zip(envelopes, beats, strict=True) if len(b)]
+    return float(np.mean(values)) if values else 0.0
 
 
 def _refine_peak(bpms: np.ndarray, ac: np.ndarray, i: int) -> float:
