@@ -43,6 +43,8 @@ ESTIMATES = (
     "loudness",
     "key_confidence",
 )
+DESCRIPTORS = ("beat_strength", "onset_activity", "pulse_clarity", "onset_rate", "key", "mode")
+"""Kept in the --csv output, to see why an estimate came out as it did."""
 UNIT_ESTIMATES = ("danceability", "energy", "acousticness", "key_confidence", "tempo_confidence")
 GROUPS = {
     "dance": ("Electronic", "Dance", "Hip-Hop"),
@@ -82,7 +84,8 @@ def measure(rows: list[dict[str, str]], decode: Callable, *, log: bool = True) -
         except DecodeFailure as failure:
             print(f"  {row['path']}: {failure}", file=sys.stderr)
             continue
-        record = {**row, **{name: features.get(name, np.nan) for name in ESTIMATES}}
+        names = (*ESTIMATES, *DESCRIPTORS)
+        record = {**row, **{name: features.get(name, np.nan) for name in names}}
         if row.get("bpm"):
             record["naive_tempo"] = naive_tempo(decoded.mono, decoded.rate)
         records.append(record)

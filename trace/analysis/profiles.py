@@ -3,7 +3,11 @@
 A cluster's name is made of the words of its most distinctive features: for each named
 feature, the difference between the cluster's mean and the library's, in library
 standard deviations (a z-score); the three largest beyond half a standard deviation
-give the words, strongest first ("fast · loud · minor").
+give the words, strongest first ("fast · loud · minor"). Only trusted values count
+(:mod:`trace.audio.trust`): a tempo without beats one could tap, or a key without a clear
+fit, is left out of the statistics, and a feature known for fewer than half of a
+cluster's tracks does not name it — no cluster is called "fast" on tempos nobody would
+tap.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from trace.audio.trust import trusted
 
 DESCRIPTIVE_WORDS: dict[str, tuple[str, str]] = {
     "tempo": ("fast", "slow"),
@@ -29,6 +35,8 @@ DESCRIPTIVE_WORDS: dict[str, tuple[str, str]] = {
 """Feature → (word when the cluster is above the library, word when below)."""
 MIN_Z = 0.5
 WORDS_PER_NAME = 3
+MIN_KNOWN = 0.5
+"""A feature names a cluster only if at least this share of its tracks has a trusted value."""
 
 
 @dataclass(frozen=True)
@@ -84,13 +92,14 @@ def profile_clusters(
     ``table`` is a :func:`trace.analysis.table.feature_table`; ``space`` the cluster space the
     labels came from (its rows aligned with the table's).
     """
-    features = table[[c for c in table.columns if c.startswith("f_")]].astype(float)
+    features = trusted(table)[[c for c in table.columns if c.startswith("f_")]].astype(float)
     features.columns = [c.removeprefix("f_") for c in features.columns]
     library_mean, library_median = features.mean(), features.median()
     library_std = features.std().replace(0, np.nan)
     clustered = labels >= 0
     groups = features[clustered].groupby(labels[clustered])  # one pass for every cluster
     means, medians = groups.mean(), groups.median()
+    known = groups.count().div(groups.size(), axis=0)
     artists = _top_values(table, "artist", labels, 3)
     genres = _top_values(table, "genre", labels, 3)
     profiles = []
@@ -107,7 +116,7 @@ def profile_clusters(
                 "z": z_scores,
             }
         )
-        name = cluster_name(z_scores)
+        name = cluster_name(z_scores.where(known.loc[cluster] >= MIN_KNOWN))
         names_seen[name] = names_seen.get(name, 0) + 1
         if names_seen[name] > 1:
             name = f"{name} ({names_seen[name]})"

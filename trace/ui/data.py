@@ -14,6 +14,7 @@ import streamlit as st
 
 from trace import config
 from trace.analysis.table import feature_table
+from trace.audio.reanalysis import shown_extractor
 from trace.audio.windows import Windows, extractor_id
 from trace.store import Store
 
@@ -60,9 +61,10 @@ def folders(database: str, fingerprint: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def features(database: str, fingerprint: str, *, candidates: bool = False) -> pd.DataFrame:
-    """The track × feature table of the default extractor."""
+    """The track × feature table of the default extractor (of the previous one while
+    the library is being re-analysed after an extractor change)."""
     with Store(database) as store:
-        table = feature_table(store, extractor=extractor_id(Windows()), candidates=candidates)
+        table = feature_table(store, extractor=shown_extractor(store), candidates=candidates)
     table["added_at"] = pd.to_datetime(table["added_at"], utc=True, errors="coerce")
     return table
 
