@@ -21,7 +21,8 @@ from trace.audio.descriptors import HOP, Spectra
 
 MIN_TEMPO, MAX_TEMPO = 50.0, 210.0
 CANDIDATES = 3
-CALM_BPM, BUSY_BPM = 80.0, 140.0
+CALM_BPM, BUSY_BPM = 80.0, 150.0
+STRENGTH_POWER = 1.5
 CALM_FLUX_DB, BUSY_FLUX_DB = 0.6, 1.1
 """The preferred tempo moves from CALM_BPM to BUSY_BPM as the mean spectral flux rises
 from CALM_FLUX_DB to BUSY_FLUX_DB (fitted on the annotated songs of bench/features.py
@@ -130,7 +131,7 @@ def choose_tempo(
 
     The three highest local peaks of the autocorrelation ``ac`` (over lag zero) between
     50 and 210 BPM are the candidates — typically the beat and its half or double, or a
-    three-against-two. Each scores ``A · S · W``:
+    three-against-two. Each scores ``A · S^1.5 · W``:
 
     A
         the autocorrelation at its period — how strongly the onsets repeat;
@@ -141,7 +142,7 @@ def choose_tempo(
     W
         ``exp(−½ log2(tempo / centre)²)``, a preference one octave wide around a centre
         that follows the spectral flux: 80 BPM for calm music (mean flux ≤ 0.6 dB),
-        rising to 140 BPM for busy music (≥ 1.1 dB). Calm music is felt at the slower of
+        rising to 150 BPM for busy music (≥ 1.1 dB). Calm music is felt at the slower of
         two equally periodic levels, drums and dense music at the faster.
 
     The confidence is a logistic curve of the prominence of the winner's
@@ -163,7 +164,8 @@ def choose_tempo(
         beats = [_beats(envelope, bpm, sr=sr) for envelope in envelopes]
         strength = _strength(envelopes, beats)
         preference = np.exp(-0.5 * np.log2(bpm / centre) ** 2)
-        scored.append((float(ac[i]) * strength * preference, bpm, float(ac[i]), beats))
+        score = float(ac[i]) * strength**STRENGTH_POWER * preference
+        scored.append((score, bpm, float(ac[i]), beats))
     scored.sort(key=lambda candidate: -candidate[0])
     best, tempo, periodicity, beats = scored[0]
     rivals = [score for score, bpm, *_ in scored[1:] if abs(bpm - tempo) > 0.04 * tempo]
