@@ -116,7 +116,7 @@ def test_tempo_confidence_says_whether_there_are_beats_to_tap():
     drums = analyse(decoded(synth.normalise(synth.drum_pattern(124, 30, RNG, style="four"))))
     pad = analyse(decoded(synth.normalise(synth.pad(57, synth.MINOR, 30, rng=RNG), -18)))
     cadence = analyse(decoded(synth.normalise(synth.progression(2, False, 20))))
-    assert drums["tempo_confidence"] > 0.9
+    assert drums["tempo_confidence"] > 0.8
     assert pad["tempo_confidence"] < 0.2
     assert cadence["tempo_confidence"] < CONFIDENT  # a chord every 2 s is no beat to tap
 

@@ -23,6 +23,8 @@ MIN_TEMPO, MAX_TEMPO = 50.0, 210.0
 CANDIDATES = 3
 CALM_BPM, BUSY_BPM = 80.0, 150.0
 STRENGTH_POWER = 1.5
+FAST_BPM = 140.0
+"""Above this, a tempo with barely one onset per beat is doubted (see rhythm)."""
 CALM_FLUX_DB, BUSY_FLUX_DB = 0.6, 1.1
 """The preferred tempo moves from CALM_BPM to BUSY_BPM as the mean spectral flux rises
 from CALM_FLUX_DB to BUSY_FLUX_DB (fitted on the annotated songs of bench/features.py
@@ -56,8 +58,10 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
     tempo_confidence
         0–1, whether the music has beats one could tap: the prominence of the chosen
         peak above the tempogram's median, lowered when another tempo (typically half
-        or double) scored nearly as well, and in proportion when the mean flux is below
-        :data:`AUDIBLE_BEATS_DB`. Below :data:`trace.audio.trust.CONFIDENT` the tempo
+        or double) scored nearly as well, in proportion when the mean flux is below
+        :data:`AUDIBLE_BEATS_DB`, and, above :data:`FAST_BPM`, when there are fewer
+        than 2.2 onsets per beat (0 at 1.5): onset density says the beat may be the
+        note rate. Below :data:`trace.audio.trust.CONFIDENT` the tempo
         is shown as uncertain.
     pulse_clarity
         0–1, the height of that autocorrelation peak relative to lag zero — how
@@ -101,13 +105,18 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
         for p in parts
     )
     seconds = sum(len(p.onset_envelope) for p in parts) * HOP / sr
+    rate = onsets / max(seconds, 1e-9)
+    # A fast tempo whose every beat is a single note is likely the note rate: a stream
+    # of evenly plucked eighths at 87 BPM reads 174, and nobody taps that.
+    per_beat = rate / (tempo / 60.0)
+    dense = _clip01((per_beat - 1.5) / 0.7) if tempo > FAST_BPM else 1.0
     return {
         "tempo": tempo,
-        "tempo_confidence": _clip01(flux / AUDIBLE_BEATS_DB) * choice.confidence,
+        "tempo_confidence": _clip01(flux / AUDIBLE_BEATS_DB) * choice.confidence * dense,
         "pulse_clarity": clarity * activity,
         "onset_activity": activity,
         "beat_strength": _strength([p.onset_envelope for p in parts], choice.beats),
-        "onset_rate": onsets / max(seconds, 1e-9),
+        "onset_rate": rate,
     }
 
 
@@ -148,7 +157,7 @@ def choose_tempo(
     The confidence is a logistic curve of the prominence of the winner's
     autocorrelation above the median over 50–210 BPM (0.17 → 0.5; 0.09, orchestral
     music without percussion, → 0.27; 0.31, electronic music with drums, → 0.85), times
-    0.6 + 0.4 × the margin over the best candidate of another tempo (a runner-up at
+    0.6 + 0.4 × its margin over the best candidate of another tempo (a runner-up at
     80 % of the score or more → 0). Smooth, so it does not pile up at 0 or 1.
     """
     ac = ac / max(float(ac[0]), 1e-9)
@@ -162,10 +171,9 @@ def choose_tempo(
     for i in peaks:
         bpm = float(np.clip(_refine_peak(bpms, ac, i), MIN_TEMPO, MAX_TEMPO))
         beats = [_beats(envelope, bpm, sr=sr) for envelope in envelopes]
-        strength = _strength(envelopes, beats)
-        preference = np.exp(-0.5 * np.log2(bpm / centre) ** 2)
-        score = float(ac[i]) * strength**STRENGTH_POWER * preference
-        scored.append((score, bpm, float(ac[i]), beats))
+        evidence = float(ac[i]) * _strength(envelopes, beats) ** STRENGTH_POWER
+        preference = float(np.exp(-0.5 * np.log2(bpm / centre) ** 2))
+        scored.append((evidence * preference, bpm, float(ac[i]), beats))
     scored.sort(key=lambda candidate: -candidate[0])
     best, tempo, periodicity, beats = scored[0]
     rivals = [score for score, bpm, *_ in scored[1:] if abs(bpm - tempo) > 0.04 * tempo]
