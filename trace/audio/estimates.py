@@ -59,10 +59,10 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
         0–1, whether the music has beats one could tap: the prominence of the chosen
         peak above the tempogram's median, lowered when another tempo (typically half
         or double) scored nearly as well, in proportion when the mean flux is below
-        :data:`AUDIBLE_BEATS_DB`, and, above :data:`FAST_BPM`, when there are fewer
-        than 2.2 onsets per beat (0 at 1.5): onset density says the beat may be the
-        note rate. Below :data:`trace.audio.trust.CONFIDENT` the tempo
-        is shown as uncertain.
+        :data:`AUDIBLE_BEATS_DB`, and, above :data:`FAST_BPM`, when there are few
+        onsets per beat (a logistic factor from 0.1 to 1, one half at 1.8 onsets per
+        beat): onset density says the beat may be the note rate. Below
+        :data:`trace.audio.trust.CONFIDENT` the tempo is shown as uncertain.
     pulse_clarity
         0–1, the height of that autocorrelation peak relative to lag zero — how
         strongly the onsets repeat at one period (after Lartillot et al., 2008) —
@@ -109,10 +109,10 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
     # A fast tempo whose every beat is a single note is likely the note rate: a stream
     # of evenly plucked eighths at 87 BPM reads 174, and nobody taps that.
     per_beat = rate / (tempo / 60.0)
-    dense = _clip01((per_beat - 1.5) / 0.7) if tempo > FAST_BPM else 1.0
+    dense = 0.1 + 0.9 / (1 + np.exp(-(per_beat - 1.8) / 0.2)) if tempo > FAST_BPM else 1.0
     return {
         "tempo": tempo,
-        "tempo_confidence": _clip01(flux / AUDIBLE_BEATS_DB) * choice.confidence * dense,
+        "tempo_confidence": _clip01(flux / AUDIBLE_BEATS_DB) * choice.confidence * float(dense),
         "pulse_clarity": clarity * activity,
         "onset_activity": activity,
         "beat_strength": _strength([p.onset_envelope for p in parts], choice.beats),
