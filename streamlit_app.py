@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from trace.ui.demo import demo_banner, ensure_demo
+from trace.ui.reanalysis import reanalysis_banner
 from trace.ui.warm import warm_in_background
 
 st.set_page_config(page_title="TRACE", page_icon="🎧", layout="wide")
@@ -26,6 +27,7 @@ page = st.navigation(
 )
 ensure_demo()
 demo_banner()
+reanalysis_banner()
 page.run()
 # Only after a page has been drawn — never while the demo is being built, whose progress
 # shows before the page runs (and a page that stops early starts it on its next run).

@@ -7,6 +7,7 @@ import streamlit as st
 
 from trace.analysis import mood
 from trace.analysis.table import feature_columns
+from trace.audio.trust import trusted
 from trace.ui import charts, data, map_charts, widgets
 
 st.title("Library")
@@ -60,10 +61,13 @@ elif sounds.open:
         )
         cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=days)
         recent = (table["added_at"] >= cutoff) if days else None
+        if note := charts.trust_note(table, chosen):
+            st.caption(note)
+        sure = trusted(table)  # unconfident tempos and keys are left out of the charts
         grid = st.columns(2)
         for i, feature in enumerate(chosen):
             grid[i % 2].altair_chart(
-                charts.feature_histogram(table, feature, recent=recent), width="stretch"
+                charts.feature_histogram(sure, feature, recent=recent), width="stretch"
             )
 elif moods.open:
     with moods:

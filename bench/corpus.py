@@ -3,8 +3,10 @@
 The corpus is for evaluating the recommender and the audio-feature estimates on real
 recordings without any network but the package registries. Every track comes from a
 Debian ``main`` package whose copyright file was checked by hand: game soundtracks
-(Wesnoth, SuperTux, Warzone 2100, Naev, ...) and the Frets on Fire song packs, whose
-MIDI tempo maps give a true tempo for each song. Each game is a *source* with a style of
+(Wesnoth, SuperTux, Warzone 2100, Naev, ...), the Frets on Fire song packs, whose
+MIDI tempo maps give a true tempo for each song, and Planet Blupi's music, shipped both as
+Ogg recordings and as the MIDI files they were made from (the tempo again). A composer's
+BPM tag counts as a true tempo too. Each game is a *source* with a style of
 its own, which is what the recommender evaluation needs.
 
 Run it from the repository root with the project's virtualenv::
@@ -88,6 +90,7 @@ class Source:
     archives: tuple[str, ...] = ()  # zip/pk3 archives to unpack into ``<archive>.d/``
     exclude: tuple[str, ...] = ()  # file-name globs that are not music
     frets_on_fire: bool = False  # song folders with stems and a notes.mid tempo map
+    midi_twins: bool = False  # each track has a MIDI file of the same name: its tempo map
 
 
 SOURCES = (
@@ -138,6 +141,12 @@ SOURCES = (
         exclude=("dynamictest*",),
     ),
     Source(
+        "planetblupi",
+        ("planetblupi-music-ogg", "planetblupi-music-midi"),
+        ("usr/share/planetblupi/music/*",),
+        midi_twins=True,
+    ),
+    Source(
         "fretsonfire",
         ("fretsonfire-songs-muldjord", "fretsonfire-songs-sectoid"),
         ("usr/share/games/fretsonfire/data/songs/*",),
@@ -155,6 +164,8 @@ FALLBACK_LICENSES = {
     "fretsonfire-songs-muldjord": ("CC-BY-SA-3.0", r"Attribution ShareAlike licence 3\.0"),
     "fretsonfire-songs-sectoid": ("Expat", r"Permission is hereby granted, free of charge"),
 }
+BPM_TAGS = ("bpm", "bpm (beats per minute)", "tbpm")
+"""Tags in which a composer states a track's tempo (Vorbis comments, ID3 through easy tags)."""
 
 # Genre tags mapped to a small vocabulary; tags that are no genre ("Soundtrack") are absent.
 GENRE_STYLES = {
@@ -366,17 +377,26 @@ def duration(path: Path) -> float:
 
 
 def tags(path: Path) -> dict[str, str]:
-    """The first value of the ``artist``, ``title`` and ``genre`` tags that are set."""
+    """The first value of the ``artist``, ``title``, ``genre`` and ``bpm`` tags that are set."""
     try:
         info = mutagen.File(path, easy=True)
     except mutagen.MutagenError:
         return {}
     found = {}
-    for key in ("artist", "title", "genre"):
+    for key in ("artist", "title", "genre", *BPM_TAGS):
         values = (info.tags or {}).get(key) if info is not None else None
         if values and str(values[0]).strip():
-            found[key] = str(values[0]).strip()
+            found["bpm" if key in BPM_TAGS else key] = str(values[0]).strip()
     return found
+
+
+def tagged_bpm(found: dict[str, str]) -> float | None:
+    """The composer's tempo from a BPM tag, if it is a plausible number."""
+    try:
+        bpm = float(found.get("bpm", ""))
+    except ValueError:
+        return None
+    return bpm if 30 <= bpm <= 300 else None
 
 
 def style_of(genre: str, name: str, default: str) -> str:
@@ -421,6 +441,11 @@ def describe(track: Track, source: Source, copyright_: CopyrightFile) -> Track:
     track.style = style_of(found.get("genre", ""), track.path.stem, source.style)
     rel = track.path.relative_to(raw_dir(track.package)).as_posix()
     track.license = copyright_.license_of(rel)
+    twins = [raw_dir(p) / Path(rel).with_suffix(".mid") for p in source.packages]
+    if source.midi_twins and (twin := next((t for t in twins if t.exists()), None)):
+        track.bpm, track.bpm_source = song_tempo(twin)
+    elif (bpm := tagged_bpm(found)) is not None:
+        track.bpm, track.bpm_source = bpm, "BPM tag"
     return track
 
 
@@ -474,13 +499,13 @@ def track_tempos(data: bytes, pos: int, end: int) -> list[tuple[int, int]]:
 
 
 def song_tempo(notes: Path) -> tuple[float, str]:
-    """The first tempo of ``notes.mid`` in BPM, and a note on how constant the map is."""
+    """The first tempo of a MIDI file in BPM, and a note on how constant its map is."""
     tempos = midi_tempos(notes.read_bytes())
     if not tempos:
         raise ValueError(f"{notes} has no tempo")
     bpms = sorted({round(60e6 / micros, 3) for _, micros in tempos})
     note = "constant" if len(bpms) == 1 else f"first of {len(bpms)}: {bpms[0]:g}-{bpms[-1]:g}"
-    return round(60e6 / tempos[0][1], 3), f"notes.mid set_tempo ({note})"
+    return round(60e6 / tempos[0][1], 3), f"{notes.name} set_tempo ({note})"
 
 
 def decode(path: Path) -> np.ndarray:

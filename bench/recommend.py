@@ -66,13 +66,16 @@ ROUNDS = 3
 
 
 def _extracted_home(home: Path, folder: Path) -> None:
-    """Scan and extract ``folder`` into the TRACE home ``home`` (once)."""
+    """Scan and extract ``folder`` into the TRACE home ``home`` (once), and extract
+    again what a newer extractor version has not analysed yet."""
     os.environ["TRACE_HOME"] = str(home)
     from trace import cli
 
     if not (home / "trace.sqlite3").exists():
         print(f"Scanning and extracting {folder} into {home} (once)…", flush=True)
         cli.main(["scan", "--extract", str(folder)])
+    else:
+        cli.main(["extract"])  # nothing to do unless the extractor version changed
 
 
 def real_corpus(home: Path) -> Path:

@@ -14,10 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from trace import cli, demo, weekly
 from trace.analysis import pipeline
+from trace.audio.windows import EXTRACTOR_VERSION, Windows
 from trace.library.scan import scan_library
 from trace.store import Store
 from trace.ui import demo as demo_ui
 from trace.ui import jobs
+from trace.ui import reanalysis as reanalysis_ui
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
@@ -164,6 +166,39 @@ def test_a_finished_candidates_job_with_none_found_is_an_empty_state(home):
         assert "No candidates yet" in app.info[0].value and not app.error
     finally:
         demo_ui._background_jobs().clear()
+
+
+def test_an_extractor_change_reanalyses_in_the_background_with_progress(store, music, monkeypatch):
+    for name in ("Alpha", "Beta"):
+        make_track(music / f"{name}.flac", {"title": name})
+    scan_library([music], store)
+    windows = Windows()
+    older = f"{EXTRACTOR_VERSION - 1}/{windows.count}x{windows.seconds:g}s"
+    for (signature,) in store.execute("SELECT signature FROM files").fetchall():
+        store.execute(
+            "INSERT INTO features (signature, extractor, data, extracted_at) VALUES (?, ?, ?, 'x')",
+            (signature, older, json.dumps({"tempo": 100.0, "tempo_confidence": 0.9})),
+        )
+    started = []
+
+    def fake_background_job(*arguments, log):
+        started.append(arguments)  # still running, as a real re-analysis would be
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+
+    monkeypatch.setattr(reanalysis_ui, "start_job", fake_background_job)
+    try:
+        app = run_page("app_pages/library.py")
+        assert started == [("extract",)]
+        progress = app.get("progress")[0].proto.text
+        assert "0 of 2 tracks" in progress and older in progress
+        assert app.metric[3].value == "2"  # the previous features, not an empty library
+        assert set(app.dataframe[0].value["Tempo"]) == {"100 BPM"}
+        app.run()
+        assert started == [("extract",)]  # once per server, not on every rerun
+    finally:
+        for job in reanalysis_ui._jobs().values():
+            job.kill()
+        reanalysis_ui._jobs().clear()
 
 
 def test_a_job_writing_a_megabyte_to_stderr_does_not_hang():

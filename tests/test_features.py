@@ -8,9 +8,10 @@ import soundfile as sf
 from audiofiles import write_audio, write_samples
 
 from trace.analysis.params import SPOTIFY_FEATURES
-from trace.audio import synth
+from trace.audio import estimates, synth
 from trace.audio.decode import Decoded, DecodeFailure, decode_windows
 from trace.audio.features import analyse, extract_file
+from trace.audio.trust import CONFIDENT
 from trace.audio.windows import Windows
 
 RNG = np.random.default_rng(20261122)
@@ -41,6 +42,99 @@ def test_tempo_within_two_percent_with_few_octave_errors():
     print(f"tempo: {right}/{cases} within 2 %, {octave} octave errors: {misses}")
     assert octave <= 0.10 * cases, misses
     assert right + octave == cases, misses
+
+
+def within(tempo: float, bpm: float) -> bool:
+    return abs(tempo - bpm) <= 0.04 * bpm
+
+
+def test_slow_pieces_with_sparse_onsets_read_slow():
+    """A pad, a soft chord on each beat, a faint pluck on some off-beats: 60–80 BPM, not
+    120–160 (the double a fixed preference for 120–160 BPM used to pick)."""
+    for bpm in (60, 66, 72, 80):
+        piece = synth.normalise(synth.slow_piece(bpm, 30, RNG), -12)
+        features = analyse(decoded(piece))
+        assert within(features["tempo"], bpm), (bpm, features["tempo"])
+        assert features["tempo_confidence"] >= CONFIDENT
+
+
+def test_half_time_drums_read_at_the_felt_tempo():
+    """Kick and snare at 70–80 BPM under sixteenth-note hats four times as fast. (At 60
+    the kick–snare pulse is slow enough that the eighths at 120 win in some renderings,
+    as many listeners would tap them; see docs/FEATURES.md.)"""
+    for bpm in (70, 75, 80):
+        loop = synth.normalise(synth.drum_pattern(bpm, 30, RNG, style="halftime"))
+        tempo = analyse(decoded(loop))["tempo"]
+        assert within(tempo, bpm), (bpm, tempo)
+
+
+def test_a_waltz_reads_its_beat_not_its_bar():
+    for bpm in (90, 120, 150, 180):
+        tempo = analyse(decoded(synth.normalise(synth.waltz(bpm, 30, RNG))))["tempo"]
+        assert within(tempo, bpm), (bpm, tempo)
+
+
+def pulse_envelope(bpm: float, seconds: float = 20.0, *, off_beat: float = 1.0) -> np.ndarray:
+    """An onset envelope with a pulse at ``bpm`` and one of ``off_beat``'s height between."""
+    frames_per_beat = 60.0 / bpm * SR / estimates.HOP
+    envelope = np.full(int(seconds * SR / estimates.HOP), 0.05)
+    for i, at in enumerate(np.arange(0, len(envelope) - 1, frames_per_beat / 2)):
+        envelope[round(at)] = 1.0 if i % 2 == 0 else off_beat
+    return envelope
+
+
+def choose(envelope: np.ndarray, flux_db: float) -> estimates.TempoChoice:
+    import librosa
+
+    ac = librosa.feature.tempogram(onset_envelope=envelope, sr=SR, hop_length=estimates.HOP)
+    bpms = librosa.tempo_frequencies(len(ac), sr=SR, hop_length=estimates.HOP)
+    return estimates.choose_tempo(bpms, ac.mean(axis=1), [envelope], flux_db=flux_db, sr=SR)
+
+
+def test_the_octave_of_an_even_pulse_follows_the_spectral_flux():
+    """Equal pulses at 140 per minute: is the beat 70 or 140? Nothing in the periodicity
+    or the beats' strength decides; calm music (low flux) is felt at 70, busy at 140."""
+    even = pulse_envelope(70, off_beat=1.0)
+    assert within(choose(even, flux_db=0.4).tempo, 70)
+    assert within(choose(even, flux_db=2.0).tempo, 140)
+
+
+def test_weak_off_beats_keep_busy_music_at_the_slower_level():
+    """Strong beats at 70 and off-beats at a third of their height: the beat's strength
+    at 140 falls, so even busy music reads 70 — the strength, not the flux alone."""
+    accented = pulse_envelope(70, off_beat=0.3)
+    assert within(choose(accented, flux_db=2.0).tempo, 70)
+
+
+def test_an_octave_tie_is_less_confident_than_a_clear_winner():
+    even = choose(pulse_envelope(70, off_beat=1.0), flux_db=1.0)
+    accented = choose(pulse_envelope(70, off_beat=0.3), flux_db=1.0)
+    assert accented.confidence > even.confidence
+
+
+def test_tempo_confidence_says_whether_there_are_beats_to_tap():
+    drums = analyse(decoded(synth.normalise(synth.drum_pattern(124, 30, RNG, style="four"))))
+    pad = analyse(decoded(synth.normalise(synth.pad(57, synth.MINOR, 30, rng=RNG), -18)))
+    cadence = analyse(decoded(synth.normalise(synth.progression(2, False, 20))))
+    assert drums["tempo_confidence"] > 0.8
+    assert pad["tempo_confidence"] < 0.2
+    assert cadence["tempo_confidence"] < CONFIDENT  # a chord every 2 s is no beat to tap
+
+
+def test_key_confidence_is_high_for_a_cadence_and_low_for_noise():
+    cadence = analyse(decoded(synth.normalise(synth.progression(2, False, 20))))
+    noise = analyse(decoded(synth.normalise(RNG.standard_normal(20 * SR).astype(np.float32))))
+    assert cadence["key_confidence"] > 0.9
+    assert noise["key_confidence"] < CONFIDENT
+
+
+def test_danceability_orders_drums_above_a_slow_piece_above_a_pad():
+    drums = analyse(decoded(synth.normalise(synth.drum_pattern(120, 30, RNG, style="four"))))
+    slow = analyse(decoded(synth.normalise(synth.slow_piece(66, 30, RNG), -12)))
+    pad = analyse(decoded(synth.normalise(synth.pad(57, synth.MINOR, 30, rng=RNG), -18)))
+    assert drums["danceability"] > slow["danceability"] + 0.3
+    assert slow["danceability"] > pad["danceability"] + 0.2
+    assert pad["danceability"] > 0.0 and drums["danceability"] < 1.0
 
 
 def test_key_and_mode_of_cadences_in_all_24_keys():
@@ -93,9 +187,16 @@ def test_every_feature_is_named_finite_and_in_range():
     assert set(SPOTIFY_FEATURES) <= set(features)
     assert {f"mfcc_{i:02d}_{s}" for i in range(1, 14) for s in ("mean", "std")} <= set(features)
     assert {"chroma_a_mean", "spectral_contrast_7_mean", "zcr_mean", "rms_std"} <= set(features)
-    assert {"onset_rate", "pulse_clarity", "beat_strength"} <= set(features)
+    assert {"onset_rate", "pulse_clarity", "beat_strength", "tempo_confidence"} <= set(features)
     assert all(np.isfinite(v) for v in features.values())
-    for name in ("energy", "danceability", "acousticness", "key_confidence", "mode"):
+    for name in (
+        "energy",
+        "danceability",
+        "acousticness",
+        "key_confidence",
+        "tempo_confidence",
+        "mode",
+    ):
         assert 0.0 <= features[name] <= 1.0, name
     assert -60.0 <= features["loudness"] <= 0.0
     assert 0 <= features["key"] <= 11

@@ -3,7 +3,11 @@
 A cluster's name is made of the words of its most distinctive features: for each named
 feature, the difference between the cluster's mean and the library's, in library
 standard deviations (a z-score); the three largest beyond half a standard deviation
-give the words, strongest first ("fast · loud · minor").
+give the words, strongest first ("fast · loud · minor"). Only trusted values count
+(:mod:`trace.audio.trust`): a tempo without beats one could tap, or a key without a clear
+fit, is left out of the statistics, and a feature known for fewer than half of a
+cluster's tracks does not name it — no cluster is called "fast" on tempos nobody would
+tap.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from trace.audio.trust import trusted
 
 DESCRIPTIVE_WORDS: dict[str, tuple[str, str]] = {
     "tempo": ("fast", "slow"),
@@ -30,6 +36,8 @@ DESCRIPTIVE_WORDS: dict[str, tuple[str, str]] = {
 """Feature → (word when the cluster is above the library, word when below)."""
 MIN_Z = 0.5
 WORDS_PER_NAME = 3
+MIN_KNOWN = 0.5
+"""A feature names a cluster only if at least this share of its tracks has a trusted value."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ def profile_clusters(
     labels = np.asarray(labels)
     columns = [c for c in table.columns if c.startswith("f_")]
     names = [c.removeprefix("f_") for c in columns]
-    values = table[columns].to_numpy(dtype=float, na_value=np.nan)
+    values = trusted(table)[columns].to_numpy(dtype=float, na_value=np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a feature no track has
         library_mean = pd.Series(np.nanmean(values, axis=0), index=names)
@@ -120,6 +128,7 @@ def profile_clusters(
             warnings.simplefilter("ignore", RuntimeWarning)
             means = pd.Series(np.nanmean(values[positions], axis=0), index=names)
             medians = pd.Series(np.nanmedian(values[positions], axis=0), index=names)
+        known = pd.Series(np.isfinite(values[positions]).mean(axis=0), index=names)
         z_scores = (means - library_mean) / library_std
         stats = pd.DataFrame(
             {
@@ -130,7 +139,7 @@ def profile_clusters(
                 "z": z_scores,
             }
         )
-        name = cluster_name(z_scores)
+        name = cluster_name(z_scores.where(known >= MIN_KNOWN))
         names_seen[name] = names_seen.get(name, 0) + 1
         if names_seen[name] > 1:
             name = f"{name} ({names_seen[name]})"

@@ -48,6 +48,7 @@ def analyse(decoded: Decoded) -> dict[str, float]:
     loudness = estimates.loudness(decoded.stereo, sr=sr)
     spotify = {
         "tempo": beat["tempo"],
+        "tempo_confidence": beat["tempo_confidence"],
         "loudness": loudness,
         **estimates.key(chroma_mean),
         "energy": estimates.energy(
@@ -58,7 +59,7 @@ def analyse(decoded: Decoded) -> dict[str, float]:
         ),
         "danceability": estimates.danceability(
             tempo=beat["tempo"],
-            pulse_clarity=beat["pulse_clarity"],
+            tempo_confidence=beat["tempo_confidence"],
             beat_strength=beat["beat_strength"],
             onset_activity=beat["onset_activity"],
         ),

@@ -73,7 +73,9 @@ def drum_pattern(
     ``"rock"``: kick on 1 and 3, snare on 2 and 4, hats on eighths. ``"four"``: kick on
     every beat (four-on-the-floor), off-beat hats. ``"hiphop"``: kick on 1 and the "and"
     of 2, snare on 2 and 4, swung sixteenth hats. ``swing`` delays off-beats by that
-    fraction of an eighth note.
+    fraction of an eighth note. ``"halftime"``: the half-time feel of a beat twice as fast
+    — kick on 1 and 3, snare on 2 and 4 at ``bpm``, hats on every sixteenth — whose felt
+    tempo is ``bpm`` though the hats tick four times as fast.
     """
     beat = 60.0 / bpm
     track = np.zeros(int(seconds * sr), np.float32)
@@ -82,6 +84,7 @@ def drum_pattern(
         "rock": {"kick": (0, 2), "snare": (1, 3), "hat": (0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5)},
         "four": {"kick": (0, 1, 2, 3), "snare": (1, 3), "hat": (0.5, 1.5, 2.5, 3.5)},
         "hiphop": {"kick": (0, 1.5, 2.75), "snare": (1, 3), "hat": tuple(np.arange(0, 4, 0.5))},
+        "halftime": {"kick": (0, 2), "snare": (1, 3), "hat": tuple(np.arange(0, 4, 0.25))},
     }
     pattern = patterns[style]
     bar = 0
@@ -214,6 +217,41 @@ def pluck(
         out[start : start + period] = buffer
         buffer = damping * 0.5 * (buffer + np.concatenate((buffer[1:], buffer[:1])))
     return out[:n]
+
+
+def slow_piece(bpm: float, seconds: float, rng: np.random.Generator, *, sr: int = SR) -> np.ndarray:
+    """A slow, quiet piece at ``bpm``: a sustained pad, a soft chord on every beat, a low
+    note on each bar's first beat and a faint pluck on some off-beats — sparse onsets, few
+    per second, the kind of music that must not read at twice its tempo."""
+    beat = 60.0 / bpm
+    out = pad(48, MINOR, seconds, sr=sr, rng=rng) * 0.5
+    soft = chord(57, MINOR, beat * 1.5, sr=sr, attack_s=0.03, decay_s=0.8, brightness=0.4)
+    low = tone(midi_hz(33), beat, sr=sr, harmonics=3) * _envelope(int(beat * sr), sr, 0.5)
+    pluck_note = pluck(midi_hz(69), 0.6, rng, sr=sr)
+    at = 0.0
+    for i in range(int(seconds / beat) + 1):
+        at = i * beat
+        place(out, soft, at, sr, 0.9 + 0.1 * rng.random())
+        if i % 4 == 0:
+            place(out, low, at, sr, 0.8)
+        if rng.random() < 0.4:
+            place(out, pluck_note, at + beat / 2, sr, 0.15)
+    return out
+
+
+def waltz(bpm: float, seconds: float, rng: np.random.Generator, *, sr: int = SR) -> np.ndarray:
+    """A waltz at ``bpm`` quarter notes per minute: a bass note on each bar's first beat
+    and a short chord on the second and third ("oom-pah-pah"), three beats to the bar."""
+    beat = 60.0 / bpm
+    bass = tone(midi_hz(38), beat, sr=sr, harmonics=4) * _envelope(int(beat * sr), sr, 0.25)
+    pah = chord(62, MAJOR, beat * 0.8, sr=sr, attack_s=0.005, decay_s=0.15, brightness=0.6)
+    out = np.zeros(int(seconds * sr), np.float32)
+    for i in range(int(seconds / beat) + 1):
+        if i % 3 == 0:
+            place(out, bass, i * beat, sr, 1.0)
+        else:
+            place(out, pah, i * beat, sr, 0.5 + 0.1 * rng.random())
+    return out
 
 
 def normalise(signal: np.ndarray, peak_db: float = -1.0) -> np.ndarray:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from trace.errors import ParameterError
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 """Bump whenever a feature's number would change: stored features are kept per
 (content signature, extractor id), so a bump recomputes everything."""
 
@@ -50,5 +50,5 @@ class Windows:
 
 
 def extractor_id(windows: Windows) -> str:
-    """The key features are stored under: ``"1/3x20s"`` (version / windows)."""
+    """The key features are stored under: ``"2/3x20s"`` (version / windows)."""
     return f"{EXTRACTOR_VERSION}/{windows.count}x{windows.seconds:g}s"

@@ -15,6 +15,7 @@ import streamlit as st
 from trace import config
 from trace.analysis.results import DiskResults, StageCache
 from trace.analysis.table import library_table
+from trace.audio.reanalysis import shown_extractor
 from trace.audio.windows import Windows, extractor_id
 from trace.store import Store
 from trace.ui.charts import track_table
@@ -68,13 +69,14 @@ def stages() -> StageCache:
 
 
 def features(database: str, fingerprint: str, *, candidates: bool = False) -> pd.DataFrame:
-    """The track × feature table of the default extractor. The library's is the analysis'
-    ``table`` stage (read from the store once per library state, then from memory or
+    """The track × feature table of the default extractor (of the previous one while
+    the library is being re-analysed after an extractor change). The library's is the
+    analysis' ``table`` stage (read from the store once per library state, then from memory or
     disk); shared, not copied: pages only read it."""
     if candidates:
         return _candidate_features(database, fingerprint)
-    extractor = extractor_id(Windows())
     with Store(database) as store:
+        extractor = shown_extractor(store)
         key = (database, store.fingerprint(*Store.FEATURE_PARTS), extractor)
 
     def read() -> pd.DataFrame:
@@ -98,7 +100,7 @@ def track_list(database: str, fingerprint: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _candidate_features(database: str, fingerprint: str) -> pd.DataFrame:
     with Store(database) as store:
-        return library_table(store, extractor=extractor_id(Windows()), candidates=True)
+        return library_table(store, extractor=shown_extractor(store), candidates=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from pathlib import Path
 
 import streamlit as st
 
 from trace import config, demo
 from trace.store import Store
-from trace.ui.jobs import run_job, start_job
+from trace.ui.jobs import log_tail, run_job, start_job
 
 CANDIDATES_LOG = "demo-candidates.log"
 
@@ -84,7 +83,7 @@ def candidates_failure() -> None:
         f"to propose yet. The end of its log (`{log}`) says why:",
         icon=":material/error:",
     )
-    st.code(_tail(log), language=None)
+    st.code(log_tail(log), language=None)
     st.write(
         "Try again with the button below, or run `python -m trace demo --part candidates` "
         "in a terminal to watch it; if it fails again, please report the log."
@@ -92,14 +91,6 @@ def candidates_failure() -> None:
     if st.button("Compose the candidates again", key="demo-candidates-retry"):
         _start_candidates()
         st.rerun()
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        return f"(the log cannot be read: {error.strerror})"
-    return "\n".join(text.strip().splitlines()[-lines:]) or "(the log is empty)"
 
 
 def demo_banner() -> None:

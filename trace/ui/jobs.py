@@ -79,3 +79,12 @@ def start_job(*arguments: str, log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # it finishes its work even if the dashboard stops
         )
+
+
+def log_tail(log: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines of a background job's log, or why it cannot be read."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        return f"(the log cannot be read: {error.strerror})"
+    return "\n".join(text.strip().splitlines()[-lines:]) or "(the log is empty)"

@@ -1,0 +1,37 @@
+"""Which estimates are trusted enough to show and to name clusters with.
+
+Tempo comes with ``tempo_confidence`` (are there beats one could tap, and did one tempo
+clearly win over its half or double) and key and mode with ``key_confidence`` (how
+clearly one key fits the chroma). Below :data:`CONFIDENT` the value is kept — it still
+places the track on the map — but the Library page leaves it out of its charts and says
+so, and cluster names do not use it. Imported features carry no confidence and are
+trusted as they are. Light: no librosa.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CONFIDENT = 0.5
+"""A confidence from here up counts as sure."""
+GUARDED = {"tempo": "tempo_confidence", "key": "key_confidence", "mode": "key_confidence"}
+"""Estimate → the confidence that guards it."""
+
+
+def uncertain(table: pd.DataFrame, feature: str, *, prefix: str = "f_") -> pd.Series:
+    """Whether each row's ``feature`` has a value whose confidence is below CONFIDENT."""
+    guard = GUARDED.get(feature)
+    if guard is None or f"{prefix}{guard}" not in table or f"{prefix}{feature}" not in table:
+        return pd.Series(False, index=table.index)
+    confidence = pd.to_numeric(table[f"{prefix}{guard}"], errors="coerce")
+    return table[f"{prefix}{feature}"].notna() & (confidence < CONFIDENT)
+
+
+def trusted(table: pd.DataFrame, *, prefix: str = "f_") -> pd.DataFrame:
+    """A copy of ``table`` with the unconfident tempo, key and mode values left empty."""
+    out = table.copy()
+    for feature in GUARDED:
+        if f"{prefix}{feature}" in out:
+            out.loc[uncertain(table, feature, prefix=prefix), f"{prefix}{feature}"] = np.nan
+    return out
