@@ -280,8 +280,8 @@ def danceability(
     1) / (beat strength + 1), how far the beats stand out of the onsets, approaching 1
     without reaching it; A the onset activity, so music without onsets scores near 0
     whatever its nominal tempo. No term saturates on real music: on the real corpus
-    (bench/features.py) electronic music has a median near 0.66, orchestral music near
-    0.35, and no track sits at either bound.
+    (bench/features.py) electronic music has a median near 0.57, orchestral music near
+    0.30, and no track sits at either bound.
     """
     stands_out = max(0.0, beat_strength - 1) / (max(0.0, beat_strength - 1) + 2)
     tempo_fit = float(np.exp(-0.5 * (np.log2(max(tempo, 1.0) / 118) / 0.5) ** 2))
