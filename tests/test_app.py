@@ -193,6 +193,7 @@ def test_an_extractor_change_reanalyses_in_the_background_with_progress(store, m
         assert "0 of 2 tracks" in progress and older in progress
         assert app.metric[3].value == "2"  # the previous features, not an empty library
         assert set(app.dataframe[0].value["Tempo"]) == {"100 BPM"}
+        assert pipeline.Inputs.of(store).extractor == older  # the map, too: one version
         app.run()
         assert started == [("extract",)]  # once per server, not on every rerun
     finally:

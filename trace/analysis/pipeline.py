@@ -62,7 +62,7 @@ from trace.analysis.taste import (
     tag_codes,
     taste_weights,
 )
-from trace.audio.windows import Windows, extractor_id
+from trace.audio.reanalysis import shown_extractor
 from trace.errors import ParameterError
 from trace.store import Store
 
@@ -155,7 +155,8 @@ class Inputs:
             store.fingerprint(*Store.FEATURE_PARTS),
             store.fingerprint("plays", "tracks"),
             store.fingerprint("decisions"),
-            extractor or extractor_id(Windows()),
+            # mid re-analysis after an extractor change, the complete previous version
+            extractor or shown_extractor(store),
         )
 
 
