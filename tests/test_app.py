@@ -294,7 +294,7 @@ def test_the_genre_tab_shows_the_forests_quality_and_confusion(demo_copy):
     app.run()
     assert not app.exception, app.exception
     text = " ".join(m.value for m in app.markdown)
-    assert "cross-validated accuracy" in text and "genres" in text
+    assert "held-out accuracy" in text and "genres" in text
     assert len(app.get("vega_lite_chart")) == 1  # the confusion matrix
 
 

@@ -1,10 +1,10 @@
 """Genre from audio features: a Random Forest trained on the library's own genre tags.
 
 Each tagged track counts under its first genre; only genres with at least
-:data:`MIN_TRACKS` tracks are learnt (fewer cannot be cross-validated honestly). The
-forest's quality is its stratified 5-fold cross-validated accuracy, balanced accuracy
-and confusion matrix. It then offers a genre, with its probability, for untagged
-tracks and for candidates — a suggestion, never written into anyone's tags.
+:data:`MIN_TRACKS` tracks are learnt (fewer cannot be judged honestly). The forest's
+quality is its out-of-bag accuracy (each track judged by the trees that never saw it),
+balanced accuracy and confusion matrix. It then offers a genre, with its probability, for
+untagged tracks and for candidates — a suggestion, never written into anyone's tags.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix
-from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.model_selection import train_test_split
+
+from trace.analysis.classify import out_of_bag_labels
 
 MIN_TRACKS = 8
 TREES = 100
@@ -69,12 +71,13 @@ def fit_genre(genres: pd.Series, values: np.ndarray, *, seed: int = 42) -> Genre
         n_estimators=TREES,
         class_weight="balanced",
         max_samples=0.5,
+        oob_score=True,
         random_state=seed,
         n_jobs=-1,
     )
-    folds = StratifiedKFold(n_splits=min(5, int(kept.min())), shuffle=True, random_state=seed)
-    predicted = cross_val_predict(forest, x, y, cv=folds)
     forest.fit(x, y)
+    predicted, judged = out_of_bag_labels(forest)
+    y, predicted = y[judged], predicted[judged]
     order = list(kept.index)
     return GenreModel(
         forest=forest,

@@ -44,7 +44,7 @@ from trace.analysis.interest import (
 from trace.analysis.params import ClusterParams, EmbedParams
 from trace.analysis.preference import PreferenceModel, learn_preference
 from trace.analysis.profiles import ClusterProfile, profile_clusters
-from trace.analysis.recommend import Evidence, Ranking, rank_candidates
+from trace.analysis.recommend import Evidence, Ranking, already_known, rank_candidates
 from trace.analysis.results import DiskResults as DiskResults
 from trace.analysis.results import StageCache as StageCache
 from trace.analysis.settings import PARAMS_SETTING as PARAMS_SETTING
@@ -386,6 +386,10 @@ class Pipeline:
             candidates = self.pool()
             if candidates.empty:
                 return candidates
+            # matching names is slow at 10k tracks and no decision changes it
+            candidates = candidates.assign(
+                in_library=already_known(self.library(), candidates).to_numpy()
+            )
             guesses = self.genre_guesses(candidates)
             if not isinstance(self.genre(), str):
                 candidates = candidates.assign(

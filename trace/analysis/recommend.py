@@ -25,6 +25,8 @@ the features in which it differs most from them ("— but faster, brighter").
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -232,11 +234,19 @@ def exclusions(
     params: RankingParams,
 ) -> dict[str, np.ndarray]:
     """Reason → which candidates it keeps out, in the order they are counted."""
-    distance = model.library_index.kneighbors(candidate_values, n_neighbors=1)[0][:, 0]
     reasons = {
-        "in your library": already_known(library, candidates).to_numpy(),
+        "in your library": _given_or(
+            candidates, "in_library", lambda: already_known(library, candidates).to_numpy()
+        ),
         "already decided": candidates["id"].isin(decided).to_numpy(),
-        "unlike anything": distance > model.unlike_distance,
+        "unlike anything": _given_or(
+            candidates,
+            "unlike",
+            lambda: (
+                model.library_index.kneighbors(candidate_values, n_neighbors=1)[0][:, 0]
+                > model.unlike_distance
+            ),
+        ),
         "low confidence": confidence < params.min_confidence,
     }
     axes = mood_axes(candidates.reset_index(drop=True))
@@ -277,12 +287,19 @@ def _capped(order: pd.DataFrame, params: RankingParams) -> tuple[list[int], int]
 # -- reasons -----------------------------------------------------------------------------
 
 
-def _stands_out(candidate: pd.Series, centre: pd.Series, spread: pd.Series) -> list[str]:
-    differences = ((candidate - centre) / spread).dropna()
-    differences.index = [str(f).removeprefix("f_") for f in differences.index]
-    named = differences[[f for f in differences.index if f in COMPARATIVES]]
-    strongest = named[named.abs() >= MIN_DIFFERENCE].abs().sort_values(ascending=False)
-    return [COMPARATIVES[f][0 if named[f] > 0 else 1] for f in strongest.index[:2]]
+def _stands_out(
+    candidate: np.ndarray, centre: np.ndarray, spread: np.ndarray, features: list[str]
+) -> list[str]:
+    """The (at most two) words for the features in which ``candidate`` differs most from
+    ``centre``, by at least :data:`MIN_DIFFERENCE` spreads; NaN differences say nothing."""
+    differences = (candidate - centre) / spread
+    named = [
+        (abs(d), f, d)
+        for f, d in zip(features, differences, strict=True)
+        if f in COMPARATIVES and abs(d) >= MIN_DIFFERENCE  # False for NaN
+    ]
+    strongest = sorted(named, key=lambda item: -item[0])[:2]
+    return [COMPARATIVES[f][0 if d > 0 else 1] for _, f, d in strongest]
 
 
 def _top_recent(weights: TasteWeights) -> np.ndarray:
@@ -311,23 +328,39 @@ def explain(
     names = _label(library).to_numpy()
     ids = library["id"].astype(int).to_numpy()
     top = _top_recent(weights)
-    features = library[[c for c in library.columns if c.startswith("f_")]].astype(float)
-    spread = features.std().replace(0, np.nan)
+    columns = [c for c in library.columns if c.startswith("f_")]
+    features = library[columns].to_numpy(float)
+    spread = np.nanstd(features, axis=0, ddof=1)
+    spread[spread == 0] = np.nan
+    words = [c.removeprefix("f_") for c in columns]
+    centres: dict[tuple[int, int], np.ndarray] = {}  # (interest, cluster) → mean features
     rows = []
-    for row_number, served, cluster in zip(
-        chosen["_row"], chosen["interest"], chosen["cluster"], strict=True
+    for row_number, served, cluster, own in zip(
+        chosen["_row"],
+        chosen["interest"],
+        chosen["cluster"],
+        chosen[columns].to_numpy(float),
+        strict=True,
     ):
         nearest = near.rows[row_number]
         library_rows = nearest[nearest < n]
         if served:
-            centre = interests[served - 1].rows
+            centre, key = interests[served - 1].rows, (served, -1)
+        elif cluster >= 0:
+            centre, key = np.flatnonzero(labels == cluster), (0, cluster)
         else:
-            centre = np.flatnonzero(labels == cluster) if cluster >= 0 else library_rows
+            centre, key = library_rows, None
+        mean = centres.get(key) if key else None
+        if mean is None:
+            with warnings.catch_warnings():  # a feature no track in the centre has
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(features[centre], axis=0)
+            if key:
+                centres[key] = mean
+        stands_out = _stands_out(own, mean, spread, words)
         close = [r for r in library_rows if top[r]]
         shown = close[:NAMED] or list(library_rows[:NAMED])
         neighbours = [str(names[r]) for r in shown]
-        own = chosen.loc[chosen["_row"] == row_number, features.columns].iloc[0]
-        stands_out = _stands_out(own, features.iloc[centre].mean(), spread)
         if close:
             reason = f"Close to {len(close)} of the tracks you played most lately: " + "; ".join(
                 neighbours
@@ -345,6 +378,12 @@ def explain(
 
 
 # -- the ranking -------------------------------------------------------------------------
+
+
+def _given_or(candidates: pd.DataFrame, column: str, compute: Callable[[], np.ndarray]):
+    """A flag the pipeline works out once per library (:meth:`Pipeline.placed`), else
+    computed here; no decision changes it."""
+    return candidates[column].to_numpy(bool) if column in candidates else compute()
 
 
 def rank_candidates(

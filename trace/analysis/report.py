@@ -135,18 +135,18 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
 
 
 def quality(fitted: PreferenceModel | GenreModel | str | None) -> str:
-    """One line on a preference or genre forest: its cross-validated quality, or why not."""
+    """One line on a preference or genre forest: its held-out quality, or why not."""
     if fitted is None:
         return "not fitted"
     if isinstance(fitted, str):
         return f"none ({fitted})"
     if isinstance(fitted, PreferenceModel):
         return (
-            f"cross-validated R² {fitted.r2:.2f}, Spearman {fitted.spearman:.2f} "
+            f"held-out R² {fitted.r2:.2f}, Spearman {fitted.spearman:.2f} "
             f"on {fitted.rows} tracks with ratings, plays, skips or decisions"
         )
     return (
-        f"{fitted.accuracy:.0%} cross-validated accuracy ({fitted.balanced_accuracy:.0%} "
+        f"{fitted.accuracy:.0%} held-out accuracy ({fitted.balanced_accuracy:.0%} "
         f"balanced) over {len(fitted.counts)} genres, {int(fitted.counts.sum())} tagged tracks"
     )
 
@@ -162,7 +162,7 @@ def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
     if analysis.model is not None:
         lines.append(
             f"The Random Forest tells the clusters apart with {analysis.model.accuracy:.0%} "
-            f"cross-validated accuracy ({analysis.model.balanced_accuracy:.0%} balanced)."
+            f"held-out accuracy ({analysis.model.balanced_accuracy:.0%} balanced)."
         )
     for what, fitted in (("Preference", analysis.preference), ("Genre", analysis.genre)):
         lines.append(f"{what} model: {quality(fitted)}.")

@@ -46,12 +46,16 @@ PERSISTED = frozenset(
         "profiles",
         "sweep",
         "model",
+        "placed",
+        "genre",
+        "shift",
+        "preference",
     }
 )
 """The stages kept on disk: the library's feature table, the scaled table, the k-NN graph,
-both UMAP embeddings, HDBSCAN's tree and clustering, the profiles, the sweep and the
-forest."""
-FORMAT = 1
+both UMAP embeddings, HDBSCAN's tree and clustering, the profiles, the sweep, and the
+forests (clusters, the candidates they place, genre, recent-vs-usual, preference)."""
+FORMAT = 2
 """Part of every file's digest: raise it when a stage's result changes shape."""
 LIMIT_ENV = "TRACE_CACHE_MB"
 DEFAULT_LIMIT_MB = 2048

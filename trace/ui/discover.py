@@ -64,7 +64,7 @@ def ranking_settings() -> None:
         step=0.1,
         help="0: ranked by fit to your recent interests only; 1: by the preference a Random "
         "Forest predicts from your ratings, plays, skips, saves and decisions here. Above 0, "
-        "the forest is fitted and its cross-validated R² and Spearman correlation are shown "
+        "the forest is fitted and its held-out R² and Spearman correlation are shown "
         "under the title, so you can judge whether to trust it.",
     )
     st.header("Mood")
@@ -158,7 +158,7 @@ def _captions(pipe: Pipeline, fitted, database: str, fingerprint: str) -> None:
     params = pipe.params
     st.caption(
         f"The Random Forest that places candidates tells your clusters apart with "
-        f"**{fitted.accuracy:.0%}** cross-validated accuracy ({fitted.balanced_accuracy:.0%} "
+        f"**{fitted.accuracy:.0%}** held-out accuracy ({fitted.balanced_accuracy:.0%} "
         "balanced)."
     )
     if params.ranking.preference_weight > 0:
