@@ -22,6 +22,11 @@ from trace.analysis.params import IMPORT_ONLY, SPOTIFY_FEATURES, EmbedParams, Fe
 from trace.errors import ParameterError
 
 MIN_TRACKS = 10
+WARM_SHARE = 0.8
+"""A map starts from the previous one when at least this share of its tracks were on it."""
+WARM_EPOCHS = 0.3
+"""A warm-started UMAP runs this share of the settings' epochs: the tracks that were on the
+previous map have settled already, and only the new ones and their neighbours move."""
 NOT_FOR_MAPS = frozenset({"duration_ms", "key", "mode", "key_confidence", "time_signature"})
 """Length says nothing of how a track sounds; key is circular and mode binary."""
 
@@ -90,6 +95,31 @@ def knn_graph(
     return indices, distances
 
 
+def warm_start(
+    ids: np.ndarray, earlier_ids: np.ndarray, earlier: np.ndarray, neighbours: np.ndarray
+) -> np.ndarray | None:
+    """A starting embedding for the tracks ``ids`` from an earlier map of ``earlier_ids``:
+    each track that was on it where it was, each new one at the mean of its nearest
+    tracks (rows of ``neighbours``, the k-NN graph) that were. None when fewer than
+    :data:`WARM_SHARE` of the tracks were on it: then UMAP starts afresh."""
+    position = pd.Index(earlier_ids).get_indexer(ids)
+    known = position >= 0
+    if not len(ids) or known.mean() < WARM_SHARE:
+        return None
+    start = np.empty((len(ids), earlier.shape[1]), np.float32)
+    start[known] = earlier[position[known]]
+    new = np.flatnonzero(~known)
+    if len(new):
+        near = neighbours[new]
+        weight = known[near].astype(np.float32)
+        # a new track none of whose neighbours was mapped starts at the map's centre
+        alone = weight.sum(axis=1) == 0
+        weight[alone] = 1.0
+        placed = np.where(known[near][..., None], start[near], start[known].mean(axis=0))
+        start[new] = (placed * weight[..., None]).sum(axis=1) / weight.sum(axis=1)[:, None]
+    return start
+
+
 def umap_embed(
     points: np.ndarray,
     knn: tuple[np.ndarray, np.ndarray],
@@ -98,10 +128,13 @@ def umap_embed(
     n_components: int,
     min_dist: float,
     n_epochs: int | None = None,
-    init: str = "spectral",
+    init: str | np.ndarray = "spectral",
 ) -> np.ndarray:
     """UMAP of ``points`` using the precomputed k-NN graph ``knn``; ``init`` is umap-learn's
-    (``"spectral"``, its default, or ``"pca"``, a second faster at 10,000 points)."""
+    (``"spectral"``, its default, or ``"pca"``, a second faster at 10,000 points) or a
+    starting embedding (:func:`warm_start`), run for :data:`WARM_EPOCHS` of the epochs."""
+    if not isinstance(init, str):
+        n_epochs = max(10, round((n_epochs or params.n_epochs) * WARM_EPOCHS))
     import umap  # heavy (numba); imported where it is used
 
     model = umap.UMAP(
@@ -112,7 +145,7 @@ def umap_embed(
         random_state=params.seed,
         precomputed_knn=knn,
         n_epochs=n_epochs,
-        init=init if len(points) > n_components + 1 else "random",
+        init=init if not isinstance(init, str) or len(points) > n_components + 1 else "random",
     )
     with warnings.catch_warnings():
         # No search index: fine, TRACE never transforms new points with UMAP itself.

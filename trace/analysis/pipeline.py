@@ -34,7 +34,7 @@ from joblib import Memory
 
 from trace.analysis.classify import ClusterModel, fit_cluster_model, place_candidates
 from trace.analysis.cluster import Clustering, cluster_space, sweep
-from trace.analysis.embed import Scaled, knn_graph, scale, umap_embed
+from trace.analysis.embed import Scaled, knn_graph, scale, umap_embed, warm_start
 from trace.analysis.genre import GenreModel, fit_genre
 from trace.analysis.interest import (
     listening_events,
@@ -91,9 +91,13 @@ def knn_for(values: np.ndarray, params: EmbedParams) -> tuple[np.ndarray, np.nda
 
 
 def cluster_space_of(
-    scaled: Scaled, params: EmbedParams, knn: tuple[np.ndarray, np.ndarray] | None = None
+    scaled: Scaled,
+    params: EmbedParams,
+    knn: tuple[np.ndarray, np.ndarray] | None = None,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
-    """UMAP to the cluster space: ``n_components`` dimensions, min_dist 0."""
+    """UMAP to the cluster space: ``n_components`` dimensions, min_dist 0; from ``start``
+    (:func:`~trace.analysis.embed.warm_start`) when given."""
     return umap_embed(
         scaled.values,
         knn or knn_for(scaled.values, params),
@@ -101,14 +105,17 @@ def cluster_space_of(
         n_components=params.n_components,
         min_dist=0.0,
         n_epochs=params.n_epochs,
-        init="pca",  # the clusters, not the global arrangement, matter here
+        init="pca" if start is None else start,  # the clusters, not the arrangement, matter
     )
 
 
 def layout_of(
-    scaled: Scaled, params: EmbedParams, knn: tuple[np.ndarray, np.ndarray] | None = None
+    scaled: Scaled,
+    params: EmbedParams,
+    knn: tuple[np.ndarray, np.ndarray] | None = None,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
-    """UMAP to 2-D for display, with ``layout_min_dist``."""
+    """UMAP to 2-D for display, with ``layout_min_dist``; from ``start`` when given."""
     return umap_embed(
         scaled.values,
         knn or knn_for(scaled.values, params),
@@ -116,6 +123,7 @@ def layout_of(
         n_components=2,
         min_dist=params.layout_min_dist,
         n_epochs=params.n_epochs,
+        init="spectral" if start is None else start,
     )
 
 
@@ -291,13 +299,34 @@ class Pipeline:
     def space(self) -> np.ndarray:
         """The cluster space; independent of the 2-D layout's settings."""
         return self._stage(
-            "space", lambda: cluster_space_of(self.scaled(), self.space_embed, self.knn())
+            "space",
+            lambda: cluster_space_of(
+                self.scaled(), self.space_embed, self.knn(), self._warm_start("space")
+            ),
         )
 
     def layout(self) -> np.ndarray:
         """The 2-D map; independent of the cluster space's size."""
         return self._stage(
-            "layout", lambda: layout_of(self.scaled(), self.layout_embed, self.knn())
+            "layout",
+            lambda: layout_of(
+                self.scaled(), self.layout_embed, self.knn(), self._warm_start("layout")
+            ),
+        )
+
+    def _warm_start(self, stage: str) -> np.ndarray | None:
+        """Where the previous map of this library (:meth:`previous`) had each track, new
+        tracks beside their nearest old ones, when that map is on disk and held most of
+        the tracks: a re-map after a week's additions then runs a fraction of UMAP's
+        epochs, and the map keeps its shape from week to week."""
+        earlier = self.previous()
+        if earlier is None or not earlier.is_computed(stage):
+            return None
+        return warm_start(
+            self.library()["id"].to_numpy(),
+            earlier.library()["id"].to_numpy(),
+            getattr(earlier, stage)(),
+            self.knn()[0],
         )
 
     @property
