@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from trace.errors import ParameterError
+from trace.library.pace import Pace, with_pace
 from trace.library.probe import Probe, Problem, names_from_path, probe_file
 from trace.library.text import match_key
 from trace.library.walk import Entry, Walk, walk
@@ -99,7 +100,8 @@ def scan_library(
     writer = _Writer(store, pool)
     summary = writer.summary
     total = len(entries)
-    report(0, total, f"Reading {total} files…")
+    report(0, total, f"Reading {total:,} files…")
+    pace = Pace()
     for start in range(0, total, batch_size):
         chunk = entries[start : start + batch_size]
         results = [_examine(entry, known.get(entry.path), pool) for entry in chunk]
@@ -107,7 +109,7 @@ def scan_library(
             for entry, result in zip(chunk, results, strict=True):
                 writer.record(entry, result, known.get(entry.path))
         done = min(start + batch_size, total)
-        report(done, total, f"Read {done} of {total} files")
+        report(done, total, with_pace(f"Read {done:,} of {total:,} files", pace.text(done, total)))
     seen = {entry.path for entry in entries}
     with store.batch():
         summary.missing = _mark_missing(store, known, roots, seen, walk_state)
