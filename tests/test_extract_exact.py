@@ -61,3 +61,15 @@ def test_windows_decode_to_the_samples_of_the_whole_file(ext, lag, tmp_path):
         part, reference = decoded.stereo[:, start:end], whole.stereo[:, at : at + end - start]
         core = slice(2000, -2000)  # the resampler's edges differ
         assert np.abs(part[:, core] - reference[:, core]).max() < 0.05
+
+
+def test_spectral_shape_and_mel_bands_are_librosas():
+    magnitude = np.abs(librosa.stft(song(), n_fft=descriptors.N_FFT, hop_length=descriptors.HOP))
+    centroid, bandwidth = descriptors._centroid_and_bandwidth(magnitude, sr=synth.SR)
+    expected = librosa.feature.spectral_centroid(S=magnitude, sr=synth.SR)
+    np.testing.assert_array_equal(centroid, expected[0])
+    width = librosa.feature.spectral_bandwidth(S=magnitude, sr=synth.SR, centroid=expected)
+    np.testing.assert_array_equal(bandwidth, width[0])
+    parts = descriptors.spectra(song(), sr=synth.SR)
+    mel = librosa.feature.melspectrogram(S=parts.power, sr=synth.SR, n_mels=descriptors.N_MELS)
+    np.testing.assert_array_equal(parts.log_mel, librosa.power_to_db(mel))
