@@ -167,31 +167,33 @@ def _decode_span(
 ) -> np.ndarray:
     """Samples from ``start`` to ``end`` seconds, shape (2, n), float32 at ``rate``.
 
-    Frames are taken as the decoder gives them and converted in numpy in one go; soxr
-    then resamples the whole span at once. (PyAV's per-frame resampler costs more than
-    the decoding itself.)
+    Frames are queued in an FFmpeg audio FIFO as the decoder gives them and converted to
+    numpy in one go (Ogg Vorbis gives thousands of small frames a minute: converting each
+    cost as much as decoding); soxr then resamples the whole span at once. (PyAV's
+    per-frame resampler costs more than the decoding itself.)
     """
     if seek:
         container.seek(int(start / stream.time_base), stream=stream, backward=True)
     source_rate = stream.codec_context.sample_rate or rate
     wanted = round((end - start) * source_rate)
-    arrays: list[np.ndarray] = []
-    have, skip, fmt, channels = 0, 0, None, 2
+    fifo = av.AudioFifo()
+    skip = 0
     for frame in container.decode(stream):
         frame_start = frame.time if frame.time is not None else start
         if frame_start + frame.samples / source_rate <= start:
             continue
-        if not arrays:
+        if not fifo.samples:
             skip = max(0, round((start - frame_start) * source_rate))
-            fmt, channels = frame.format, len(frame.layout.channels)
-        arrays.append(frame.to_ndarray())
-        have += frame.samples
-        if have >= wanted + skip:
+        frame.pts = None  # the FIFO checks timestamps are continuous; they need not be
+        fifo.write(frame)
+        if fifo.samples >= wanted + skip:
             break
-    if not arrays:
+    joined = fifo.read()
+    if joined is None:
         return np.zeros((2, 0), np.float32)
-    stereo = _as_stereo_float(np.concatenate(arrays, axis=1), fmt, channels)[:, skip:]
-    stereo = stereo[:, :wanted]
+    data = joined.to_ndarray()
+    stereo = _as_stereo_float(data, joined.format, len(joined.layout.channels))
+    stereo = stereo[:, skip : skip + wanted]
     if source_rate != rate:
         stereo = soxr.resample(stereo.T, source_rate, rate, quality="HQ").T
     return np.ascontiguousarray(stereo, dtype=np.float32)
@@ -211,7 +213,7 @@ def _as_stereo_float(data: np.ndarray, fmt: av.AudioFormat, channels: int) -> np
     """Decoded samples as float32 of shape (2, samples), whatever the layout and format."""
     if not fmt.is_planar:  # interleaved: (1, samples * channels)
         data = data.reshape(-1, channels).T
-    data = data.astype(np.float32)
+    data = data.astype(np.float32, copy=False)
     if fmt.name.startswith("u8"):
         data -= 128
     if fmt.name in _SCALE:

@@ -23,6 +23,7 @@ from trace.audio.features import analyse
 from trace.audio.windows import Windows, extractor_id
 from trace.audio.workers import worker_pool
 from trace.errors import INTERNAL_ERROR, internal_error_detail
+from trace.library.pace import Pace, with_pace
 from trace.library.scan import Progress
 from trace.store import Store, now
 
@@ -104,6 +105,7 @@ def extract_library(
     workers = max(1, min(workers or os.cpu_count() or 1, total))
     report(0, total, f"Starting {workers} worker{'s' if workers > 1 else ''}…")
     batch: list[Outcome] = []
+    pace = Pace()
     last_write = time.monotonic()
     for outcome in _outcomes(jobs, windows, workers):
         batch.append(outcome)
@@ -111,7 +113,8 @@ def extract_library(
             _write(store, extractor, batch, summary)
             batch, last_write = [], time.monotonic()
             done = summary.extracted + summary.failed
-            report(done, total, f"Analysed {done} of {total} tracks")
+            message = f"Analysed {done:,} of {total:,} tracks"
+            report(done, total, with_pace(message, pace.text(done, total)))
     _write(store, extractor, batch, summary)
     summary.seconds = time.perf_counter() - started
     report(total, total, str(summary))
