@@ -356,9 +356,22 @@ def _mark_missing(
 def _relink_moved(store: Store, new_file_ids: list[int]) -> int:
     """Give a moved file its old track back, so its plays and decisions follow it."""
     moved = 0
+    # One pass finds the new files that share a signature with a missing one, so a
+    # library of many look-alike files (one signature, thousands of files) costs one
+    # query instead of one join per new file.
+    candidates = {
+        row[0]
+        for row in store.execute(
+            """SELECT id FROM files WHERE status = 'ok' AND signature IN (
+                 SELECT signature FROM files
+                 WHERE status = 'missing' AND track_id IS NOT NULL)"""
+        )
+    }
+    if not candidates:
+        return 0
     columns = [c[1] for c in store.execute("PRAGMA table_info(tracks)")]
     copied = [c for c in columns if c not in ("id", "added_at", "spotify_uri")]
-    for file_id in new_file_ids:
+    for file_id in (f for f in new_file_ids if f in candidates):
         row = store.execute(
             """SELECT new.track_id, old.id, old.track_id FROM files new
                JOIN files old ON old.signature = new.signature AND old.id != new.id
