@@ -9,9 +9,12 @@ a forest, go by the *recent affinity*: the mean recent share of the candidate's 
 library tracks (Gaussian weights on the distance). With no listening history the surest
 placements come first.
 
-**Decisions teach it.** A candidate like an approved one is lifted, up to double, and
-one like a rejected one is pulled down, by their similarity (1 for the same sound, 0
-far away). So each round of decisions sharpens the next.
+**Decisions teach it.** A candidate like an approved one is lifted, up to double, by
+their similarity (1 for the same sound, 0 far away). A rejected candidate is left out
+and teaches the preference forest (:mod:`trace.analysis.preference`), but pulls nothing
+down around it: the candidates proposed for an interest sound like it, so on real
+recordings a pull around the rejected ones dragged the rest of the interest down with
+them (docs/PERFORMANCE.md, the deciding listener).
 
 **Never proposed:** a candidate unlike anything in the library, one already in it (the
 same file, ISRC, or normalised artist and title), one already decided, one the forest
@@ -58,7 +61,6 @@ NAMED = 3
 """How many of them its reason names."""
 TOP_RECENT = 0.5
 """The tracks "played most lately": those holding this share of the recent weight."""
-REJECTED_PULL = 1.0
 APPROVED_BOOST = 1.0
 MIN_DIFFERENCE = 0.5
 EXCLUSIONS = ("in your library", "already decided", "unlike anything", "low confidence")
@@ -154,14 +156,10 @@ class Affinity:
     usual: np.ndarray
     approved: np.ndarray
     """Similarity (0–1) to the nearest approved candidate."""
-    rejected: np.ndarray
-    """Similarity (0–1) to the nearest rejected candidate."""
 
     def taught(self, score: np.ndarray) -> np.ndarray:
-        """``score`` lifted near approved candidates and pulled down near rejected ones."""
-        return (
-            score * (1.0 + APPROVED_BOOST * self.approved) * (1.0 - REJECTED_PULL * self.rejected)
-        )
+        """``score`` lifted near approved candidates."""
+        return score * (1.0 + APPROVED_BOOST * self.approved)
 
 
 def affinity(
@@ -171,7 +169,7 @@ def affinity(
     evidence: Evidence,
 ) -> Affinity:
     """Each candidate against its :data:`NEIGHBOURS` nearest library tracks, and its
-    similarity to the nearest approved and rejected candidates (itself left out)."""
+    similarity to the nearest approved candidate (itself left out)."""
     weights = evidence.weights
     k = min(NEIGHBOURS, len(library_values))
     distances, rows = (
@@ -188,7 +186,6 @@ def affinity(
         recent=(kernel * weights.recent[rows]).sum(axis=1),
         usual=(kernel * weights.usual[rows]).sum(axis=1),
         approved=_similarity(candidate_values, np.isin(ids, list(evidence.approved)), scale),
-        rejected=_similarity(candidate_values, np.isin(ids, list(evidence.rejected)), scale),
     )
 
 
