@@ -46,10 +46,14 @@ def variant(split: bool = True, **values):
 
 
 VARIANTS = {
-    "TRACE (split where few links cross, spread 1.3)": variant(),
-    "no split": variant(split=False),
-    "no split, spread 2.0 (before)": variant(split=False, MIN_SPREAD=2.0),
+    "TRACE (split by album or few links crossing; scattered tracks at lift ≥ 2)": variant(),
+    "no split": variant(split=False, SPLIT_BY_ALBUM=False),
+    "no split, spread 2.0 (before)": variant(split=False, SPLIT_BY_ALBUM=False, MIN_SPREAD=2.0),
     "split, at most 10 % of links crossing": variant(SPLIT_CROSSING=0.1),
+    "no split by album": variant(SPLIT_BY_ALBUM=False),
+    "no scattered tracks played far more (lift ≥ 2)": variant(ON_REPEAT_LIFT=0.0),
+    "scattered tracks at lift ≥ 3": variant(ON_REPEAT_LIFT=3.0),
+    "scattered tracks at lift ≥ 5": variant(ON_REPEAT_LIFT=5.0),
 }
 
 
@@ -73,6 +77,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["real", "demo"], default="real")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(7)))
     parser.add_argument("--work", type=Path, default=Path("/tmp/trace-bench-interests"))
+    parser.add_argument("--csv", type=Path, help="write every case here")
     args = parser.parse_args()
     if args.corpus == "real":
         home = recommend.real_corpus(recommend.CORPUS / "home")
@@ -94,7 +99,18 @@ def main() -> None:
                 recommend.listen(world, listeners.plays(listener, library, until))
                 for name, declared in declared_by_variant(world, params).items():
                     found = recommend.found(declared, listener, world.tracks)
-                    rows.append({"variant": name, "shape": shape, "found": found})
+                    rows.append(
+                        {
+                            "variant": name,
+                            "seed": seed,
+                            "shape": shape,
+                            "cutoff": cutoff,
+                            "found": found,
+                            "declared": len(declared),
+                        }
+                    )
+    if args.csv:
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
     table = pd.DataFrame(rows).pivot_table(
         index="variant", columns="shape", values="found", aggfunc="mean", sort=False
     )

@@ -208,7 +208,7 @@ def listen(world: World, plays: pd.DataFrame, decisions: dict[int, str] | None =
         db.execute("DELETE FROM plays")
         db.execute("DELETE FROM decisions")
         db.executemany(
-            "INSERT INTO plays (track_id, played_at, ms_played, source, skipped) "
+            "INSERT OR IGNORE INTO plays (track_id, played_at, ms_played, source, skipped) "
             "VALUES (?, ?, ?, 'eval', ?)",
             [
                 (

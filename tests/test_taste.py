@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trace.analysis import taste
 from trace.analysis.embed import knn_graph
 from trace.analysis.taste import MIN_TRACKS, find_interests, taste_weights
 
@@ -106,6 +109,62 @@ def test_one_interest_is_not_split():
     points, ids = library()
     weights = taste_weights(listener({4: 0.8}), ids, half_life_days=30)
     assert len(find_interests(weights, neighbours(points), points)) == 1
+
+
+def test_two_albums_played_at_once_are_two_interests_however_alike_they_sound():
+    """Blobs 2 and 3 made one sound: the audio cannot tell them apart, the albums can."""
+    points, ids = library()
+    points[3 * PER_BLOB : 4 * PER_BLOB] = points[2 * PER_BLOB : 3 * PER_BLOB] + 0.05
+    weights = taste_weights(listener({2: 0.4, 3: 0.4}), ids, half_life_days=30)
+    graph = neighbours(points)
+    no_albums = find_interests(weights, graph, points)
+    assert len(no_albums) == 1
+    albums = np.where((ids // PER_BLOB == 2) | (ids // PER_BLOB == 3), ids // PER_BLOB, -1)
+    artists = np.full(len(ids), -1)
+    found = find_interests(weights, graph, points, tags=(artists, albums))
+    assert sorted(np.bincount(i.rows // PER_BLOB).argmax() for i in found) == [2, 3]
+    for interest in found:
+        assert len(np.unique(interest.rows // PER_BLOB)) == 1
+
+
+def test_an_album_is_never_cut_in_two_by_its_sound():
+    """Blob 4 is one album whose two halves sound apart: without albums the sound splits
+    the interest, with them it stays one."""
+    points, ids = library()
+    points[4 * PER_BLOB : 4 * PER_BLOB + PER_BLOB // 2, 0] += 12.0
+    weights = taste_weights(listener({4: 0.8}), ids, half_life_days=30)
+    graph = neighbours(points)
+    assert len(find_interests(weights, graph, points)) == 2
+    albums = np.where(ids // PER_BLOB == 4, 99, ids // 10)
+    found = find_interests(weights, graph, points, tags=(np.full(len(ids), -1), albums))
+    assert len(found) == 1 and (found[0].rows // PER_BLOB == 4).mean() >= 0.9
+
+
+def test_a_few_tracks_far_apart_in_sound_played_lately_are_an_interest():
+    """Six tracks of six blobs, none among another's nearest: no neighbourhood joins
+    them, the plays do. Without the rule, some are in no interest."""
+    points, ids = library()
+    chosen = [5, 35, 65, 95, 125, 155]
+    rng = np.random.default_rng(1)
+    recent = pd.DataFrame(
+        {
+            "track_id": rng.choice(chosen, 300),
+            "at": NOW - pd.to_timedelta(rng.uniform(0, 30, 300), unit="D"),
+            "kind": "play",
+        }
+    )
+    weights = taste_weights(pd.concat([listener(None), recent]), ids, half_life_days=30)
+    graph = neighbours(points)
+    assert not any(set(graph[i, 1:5]) & set(chosen) for i in chosen)
+
+    def held(found) -> set[int]:
+        return {int(r) for i in found for r in i.rows}
+
+    found = find_interests(weights, graph, points)
+    assert set(chosen) <= held(found)
+    assert all(int(i.rows[0]) in chosen for i in found)  # each led by a chosen track
+    with patch.object(taste, "ON_REPEAT_LIFT", 0.0):
+        assert not set(chosen) <= held(find_interests(weights, graph, points))
 
 
 def test_a_listener_whose_habits_did_not_change_has_no_interest():

@@ -13,8 +13,10 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
    along the k-NN graph into groups — and, where tags say so, with the tracks of the same
    artist or album (an interest in an album can span sounds the audio does not join). A
    group's members are the tracks that drive it: played more lately than usually. A
-   group holding two interests that touch on the map is split in two where both halves
-   count on their own. A group is a recent interest when it holds at least
+   group holding two interests is split in two where both halves count on their own:
+   where one album holds one half (two albums played at once, however alike they
+   sound), or where the two touch on the map but few k-NN links cross between them.
+   A group is a recent interest when it holds at least
    :data:`MIN_SHARE` of the recent weight, its own lift (recent share ÷ usual share) is
    at least :data:`MIN_LIFT`, the rise is :data:`MIN_Z` standard errors beyond chance
    (the recent share is a sample of about ``effective_plays`` plays: a short history
@@ -22,6 +24,10 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
    tracks and its recent weight is spread over the equivalent of :data:`MIN_SPREAD`
    tracks or more: one song on repeat is not a
    trend, and a listener whose habits have not changed gets none.
+4. **Scattered tracks.** Tracks played at least :data:`ON_REPEAT_LIFT` times their
+   usual share that no group holds — a few tracks the person turned to, far apart in
+   sound (an interest the library holds only a handful of) — are gathered into one
+   group, which is an interest on the same terms.
 
 The interests are what candidates are ranked for (:mod:`trace.analysis.recommend`);
 clusters stay the words they are described in.
@@ -30,6 +36,7 @@ clusters stay the words they are described in.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,8 +52,13 @@ MIN_Z = 3.0
 MIN_TRACKS = 3
 MIN_SPREAD = 1.3
 SPLIT_CROSSING = 0.2
+SPLIT_BY_ALBUM = True
+"""Whether a group spanning albums is cut where one album holds one half (:func:`_split`)."""
 """At most this share of a group's k-NN links may cross a split (see :func:`_split`)."""
 NEIGHBOURHOOD = 5
+ON_REPEAT_LIFT = 2.0
+"""Driving tracks at least this far above their usual share that no group holds are
+gathered into one group (0: never): a few tracks, scattered in sound, played lately."""
 """How many nearest tracks (itself included) a track's shares are averaged over."""
 
 
@@ -159,20 +171,25 @@ def find_interests(
     if not seeds.any():
         return []
     pairs = [(i, j) for i in np.flatnonzero(seeds) for j in near[i] if seeds[j] and i != j]
+    # a group's members are the tracks that drive it: played more lately than usually
+    driving = seeds & (weights.recent > 0) & (weights.recent >= weights.usual)
     for codes in tags:
         pairs += _same_tag_pairs(codes, seeds)
     rows, cols = (np.array(x, dtype=int) for x in zip(*pairs, strict=True)) if pairs else ([], [])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    # a group's members are the tracks that drive it: played more lately than usually
-    driving = seeds & (weights.recent > 0) & (weights.recent >= weights.usual)
     groups = [np.flatnonzero(driving & (component == c)) for c in np.unique(component[driving])]
-    if values is not None:
+    albums = tags[1] if len(tags) > 1 and SPLIT_BY_ALBUM else None
+    if values is not None or albums is not None:
         groups = [
             part
             for group in groups
-            for part in _split(weights, values, neighbours, group, min_lift)
+            for part in _split(weights, values, neighbours, group, min_lift, albums)
         ]
+    groups = [members for members in groups if _stands_out(weights, members, min_lift)]
+    if ON_REPEAT_LIFT:
+        strong = driving & (weights.lift >= ON_REPEAT_LIFT)
+        groups = _with_scattered(weights, strong, groups, min_lift)
     found = [
         Interest(
             members[np.argsort(-weights.recent[members], kind="stable")],
@@ -180,9 +197,21 @@ def find_interests(
             float(weights.usual[members].sum()),
         )
         for members in groups
-        if _stands_out(weights, members, min_lift)
     ]
     return sorted(found, key=lambda i: -i.recent_share)
+
+
+def _with_scattered(
+    weights: TasteWeights, strong: np.ndarray, groups: list[np.ndarray], min_lift: float
+) -> list[np.ndarray]:
+    """``groups`` and, when they stand out together, the tracks played far above their
+    usual share (``strong``) that no group holds. (Gathering every such track, and taking
+    them out of their groups, lost: it joined two interests into one.)"""
+    taken = np.zeros(len(strong), bool)
+    for group in groups:
+        taken[group] = True
+    leftover = np.flatnonzero(strong & ~taken)
+    return [*groups, leftover] if _stands_out(weights, leftover, min_lift) else groups
 
 
 def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> bool:
@@ -199,26 +228,56 @@ def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> 
 
 def _split(
     weights: TasteWeights,
-    values: np.ndarray,
+    values: np.ndarray | None,
     neighbours: np.ndarray,
     members: np.ndarray,
     min_lift: float,
+    albums: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """``members`` as one group, or split in two (Ward linkage on their features) — and
-    each half again — when both halves stand out on their own and few of the group's
-    k-NN links cross between them (:func:`_crossing`): two interests that touch on the
-    map stay two, one interest stays whole."""
+    """``members`` as one group, or split in two — and each half again — when both halves
+    stand out on their own and either
+
+    - one album holds one half and none of the other (``albums``: codes, −1 for none):
+      two albums played at once are two interests even where they sound alike (and one
+      album is never cut in two); or
+    - Ward linkage on their features cuts them where few of the group's k-NN links cross
+      (:func:`_crossing`): two interests that touch on the map stay two, one interest
+      stays whole."""
     if len(members) < 2 * MIN_TRACKS or not _stands_out(weights, members, min_lift):
         return [members]
-    halves = AgglomerativeClustering(n_clusters=2, linkage="ward").fit_predict(values[members])
-    parts = [members[halves == 0], members[halves == 1]]
-    if not all(_stands_out(weights, part, min_lift) for part in parts):
-        return [members]
-    if _crossing(neighbours, members, halves) > SPLIT_CROSSING:
-        return [members]
-    return [
-        piece for part in parts for piece in _split(weights, values, neighbours, part, min_lift)
-    ]
+    for halves in _halves(weights, values, neighbours, members, albums):
+        parts = [members[halves == 0], members[halves == 1]]
+        if all(_stands_out(weights, part, min_lift) for part in parts):
+            return [
+                piece
+                for part in parts
+                for piece in _split(weights, values, neighbours, part, min_lift, albums)
+            ]
+    return [members]
+
+
+def _halves(
+    weights: TasteWeights,
+    values: np.ndarray | None,
+    neighbours: np.ndarray,
+    members: np.ndarray,
+    albums: np.ndarray | None,
+) -> Iterator[np.ndarray]:
+    """The ways :func:`_split` tries to cut ``members`` in two (0/1 per member), in turn."""
+    if albums is not None:
+        codes = albums[members]
+        tagged = codes >= 0
+        if tagged.any():
+            recent = np.bincount(codes[tagged], weights=weights.recent[members][tagged])
+            top = codes == int(recent.argmax())
+            if 0 < top.sum() < len(members):
+                yield top.astype(int)
+            elif top.all():
+                return  # one album is one interest: the sound does not cut it
+    if values is not None:
+        halves = AgglomerativeClustering(n_clusters=2, linkage="ward").fit_predict(values[members])
+        if _crossing(neighbours, members, halves) <= SPLIT_CROSSING:
+            yield halves
 
 
 def _crossing(neighbours: np.ndarray, members: np.ndarray, halves: np.ndarray) -> float:
