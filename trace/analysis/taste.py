@@ -180,16 +180,21 @@ def find_interests(
     _, component = connected_components(graph, directed=False)
     groups = [np.flatnonzero(driving & (component == c)) for c in np.unique(component[driving])]
     albums = tags[1] if len(tags) > 1 and SPLIT_BY_ALBUM else None
-    if values is not None or albums is not None:
-        groups = [
-            part
-            for group in groups
-            for part in _split(weights, values, neighbours, group, min_lift, albums)
-        ]
-    groups = [members for members in groups if _stands_out(weights, members, min_lift)]
+
+    def split(group: np.ndarray) -> list[np.ndarray]:
+        if values is None and albums is None:
+            return [group]
+        return _split(weights, values, neighbours, group, min_lift, albums)
+
+    groups = [p for g in groups for p in split(g) if _stands_out(weights, p, min_lift)]
     if ON_REPEAT_LIFT:
-        strong = driving & (weights.lift >= ON_REPEAT_LIFT)
-        groups = _with_scattered(weights, strong, groups, min_lift)
+        # tracks played far above their usual share that no group holds: a few tracks,
+        # scattered in sound, the person turned to (one interest, or two albums' worth)
+        taken = np.zeros(n, bool)
+        for group in groups:
+            taken[group] = True
+        scattered = np.flatnonzero(driving & ~taken & (weights.lift >= ON_REPEAT_LIFT))
+        groups += [p for p in split(scattered) if _stands_out(weights, p, min_lift)]
     found = [
         Interest(
             members[np.argsort(-weights.recent[members], kind="stable")],
@@ -199,19 +204,6 @@ def find_interests(
         for members in groups
     ]
     return sorted(found, key=lambda i: -i.recent_share)
-
-
-def _with_scattered(
-    weights: TasteWeights, strong: np.ndarray, groups: list[np.ndarray], min_lift: float
-) -> list[np.ndarray]:
-    """``groups`` and, when they stand out together, the tracks played far above their
-    usual share (``strong``) that no group holds. (Gathering every such track, and taking
-    them out of their groups, lost: it joined two interests into one.)"""
-    taken = np.zeros(len(strong), bool)
-    for group in groups:
-        taken[group] = True
-    leftover = np.flatnonzero(strong & ~taken)
-    return [*groups, leftover] if _stands_out(weights, leftover, min_lift) else groups
 
 
 def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> bool:
