@@ -21,9 +21,10 @@ same file, ISRC, or normalised artist and title), one already decided, one the f
 places with less than the least confidence, one outside the mood or the ranges.
 Per-artist and per-album caps keep the list varied.
 
-**The reason** (:mod:`trace.analysis.reasons`) names the recent tracks the candidate is closest to, and the interest it
-serves: "Close to 6 of the tracks you played most lately: A – X, B – Y, C – Z", then
-the features in which it differs most from them ("— but faster, brighter").
+**The reason** (:mod:`trace.analysis.reasons`) names the recent tracks the candidate
+is closest to, and the interest it serves: "Close to 6 of the tracks you played most
+lately: A – X, B – Y, C – Z", then the features in which it differs most from them
+("— but faster, brighter").
 """
 
 from __future__ import annotations
