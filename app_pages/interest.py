@@ -93,6 +93,11 @@ found, monthly = pipe.interest()
 if found.empty:
     st.info("With these settings the Taste map has no clusters to compare.")
     st.stop()
+st.caption(
+    "Each cluster's share of your recent listening against its usual share, all its "
+    "tracks counted — so its figures differ from an interest's above, which counts only "
+    "the tracks that drive it."
+)
 st.altair_chart(map_charts.interest_bars(found, names), width="stretch")
 st.dataframe(
     pd.DataFrame(

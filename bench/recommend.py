@@ -15,7 +15,9 @@ a change at ``START``: one dominant new interest, two at once, a slow drift, an 
 with few library tracks, no change, and skips of another source mixed in. The history
 never looks at the pool. A **cutoff** of c weeks keeps the plays up to ``START`` + c
 weeks. The deciding listener takes three rounds: each round they approve the proposed
-tracks of their interest and reject the rest, and TRACE ranks again.
+tracks of their interest and reject the rest, and TRACE ranks again — once over one pool
+that each round's decisions deplete, and once with a fresh batch of candidates each
+round (a third of the pool), against the same batch ranked with nothing learnt.
 
 **Methods**, side by side on the same worlds and the same scaled features:
 TRACE (the dashboard's own :class:`trace.analysis.pipeline.Pipeline`, default settings);
@@ -510,6 +512,9 @@ def evaluate(
                     )
             if shape == "dominant":
                 rounds.extend(decide_in_rounds(world, listener, library, relevant, seed, params))
+                rounds.extend(
+                    decide_in_fresh_batches(world, listener, library, relevant, seed, params)
+                )
     return pd.DataFrame(rows), pd.DataFrame(rounds)
 
 
@@ -529,11 +534,53 @@ def decide_in_rounds(world, listener, library, relevant, seed, params, cutoff: i
         left = len(relevant - set(decisions))
         yield {
             "seed": seed,
+            "protocol": "one pool",
             "round": number,
             "hit@10": hits / 10,
             "hit@10 of the possible": hits / max(1, min(10, left)),
+            "nothing learnt": float("nan"),
         }
         decisions.update({t: "approved" if t in relevant else "rejected" for t in ordered})
+
+
+def decide_in_fresh_batches(world, listener, library, relevant, seed, params, cutoff: int = 2):
+    """The deciding listener when each round brings new candidates, as each week does.
+
+    The pool is cut into :data:`ROUNDS` batches by the seed; round r proposes the top 10
+    of batch r, ranked with the decisions of the rounds before, and the same batch ranked
+    with no decision at all is the reference (``nothing learnt``). The batches take every
+    round in turn (three rotations), so no batch's luck falls on one round."""
+    wide = replace(
+        params, ranking=replace(params.ranking, candidates=1000, per_artist=100, per_album=100)
+    )
+    until = listeners.START + pd.Timedelta(weeks=cutoff)
+    plays = listeners.plays(listener, library, until)
+    pool = world.tracks.loc[~world.tracks["in_library"], "id"].to_numpy()
+    batches = np.random.default_rng(seed).permutation(len(pool)) % ROUNDS
+    batch_of = dict(zip(pool, batches, strict=True))
+
+    def top_of(batch: int, decisions: dict[int, str]) -> list[int]:
+        listen(world, plays, decisions)
+        ordered = method_trace(context_for(world, seed, wide))[0]
+        return [t for t in ordered if batch_of[t] == batch][:10]
+
+    for rotation in range(ROUNDS):
+        decisions: dict[int, str] = {}
+        for number in range(1, ROUNDS + 1):
+            batch = (rotation + number - 1) % ROUNDS
+            top = top_of(batch, decisions)
+            plain = top_of(batch, {})
+            possible = sum(batch_of[t] == batch for t in relevant)
+            hits = sum(t in relevant for t in top)
+            yield {
+                "seed": seed,
+                "protocol": "fresh batches",
+                "round": number,
+                "hit@10": hits / 10,
+                "hit@10 of the possible": hits / max(1, min(10, possible)),
+                "nothing learnt": sum(t in relevant for t in plain) / 10,
+            }
+            decisions.update({t: "approved" if t in relevant else "rejected" for t in top})
 
 
 def summarise(rows: pd.DataFrame, rounds: pd.DataFrame) -> str:
@@ -573,12 +620,15 @@ def summarise(rows: pd.DataFrame, rounds: pd.DataFrame) -> str:
             + f"; TRACE's ranking took {trace['seconds'].median():.2f} s (median)"
         )
     if len(rounds):
-        for corpus, part in rounds.groupby("corpus", sort=False):
-            means = part.groupby("round")[["hit@10", "hit@10 of the possible"]].mean()
+        for (corpus, protocol), part in rounds.groupby(["corpus", "protocol"], sort=False):
+            columns = ["hit@10", "hit@10 of the possible", "nothing learnt"]
+            means = part.groupby("round")[columns].mean()
             lines.append(
-                f"\n{corpus}: the deciding listener by round (hit@10; of the possible): "
+                f"\n{corpus}: the deciding listener, {protocol}, by round "
+                "(hit@10; of the possible; the same candidates with nothing learnt): "
                 + ", ".join(
-                    f"round {r}: {v['hit@10']:.3f}; {v['hit@10 of the possible']:.3f}"
+                    f"round {r}: {v['hit@10']:.3f}; {v['hit@10 of the possible']:.3f}; "
+                    f"{v['nothing learnt']:.3f}"
                     for r, v in means.iterrows()
                 )
             )

@@ -356,6 +356,22 @@ def test_the_review_decides_one_at_a_time_and_undoes_even_after_the_last(demo_co
     assert [m.value for m in app.markdown if m.value.startswith("### ")] == titles[-1:]
 
 
+def test_the_review_counts_approvals_and_applies_them_to_the_whole_page(demo_copy):
+    app = on_demo("app_pages/discover.py")
+    assert not [b for b in app.button if b.label == "Apply to the whole page"]
+    title = next(m.value for m in app.markdown if m.value.startswith("### "))
+    button(app, "Approve").click().run()
+    button(app, "Reject").click().run()
+    texts = [str(getattr(e, "proto", "")) for e in app.get("progress")]
+    assert any("2 of " in t and "1 approved" in t for t in texts), texts
+    button(app, "Apply to the whole page").click().run()
+    assert not app.exception, app.exception
+    assert not [c for c in app.caption if c.value == "Nothing approved yet."]
+    artist, _, name = title.removeprefix("### ").partition(" – ")
+    listed = app.dataframe[-1].value  # the approved tracks, in their editor
+    assert list(zip(listed["Artist"], listed["Title"], strict=True)) == [(artist, name)]
+
+
 def test_a_changed_library_shows_the_last_map_until_the_new_one_is_drawn(demo_copy):
     from trace.ui import background
 

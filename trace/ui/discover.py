@@ -186,9 +186,10 @@ def _captions(pipe: Pipeline, fitted, database: str, fingerprint: str) -> None:
     unplaceable = int((features["feature_source"] == "none").sum())
     if unplaceable:
         st.caption(
-            f"{charts.plural(unplaceable, 'candidate')} without audio features (Spotify tracks "
-            "with no local file, or files not analysed yet) cannot be placed and are not "
-            "ranked: import an Exportify CSV of them or analyse pending files on **Sources**."
+            f"{charts.plural(unplaceable, 'candidate')} without audio features yet (files "
+            "being or not yet analysed, or Spotify tracks with no local file) cannot be placed "
+            "and are not ranked: they join once analysed (**Sources** shows what is pending), "
+            "or import an Exportify CSV of the Spotify ones."
         )
     names = pipe.interests()["name"]
     if len(names):

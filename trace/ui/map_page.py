@@ -17,6 +17,9 @@ FEATURE_SET_LABELS = {
     "custom": "A chosen list",
 }
 
+NOMINAL = ("key", "mode")
+"""Features that are categories: left out of the cluster's means and medians."""
+
 
 def map_settings() -> None:
     """The map's and the clustering's settings, in the sidebar; each saved as it changes."""
@@ -144,7 +147,8 @@ def cluster_profiles(pipe, table: pd.DataFrame) -> None:
             )
         )
         stats = profile.stats.dropna(subset=["z"])
-        stats = stats[[f in charts.FEATURE_LABELS for f in stats.index]]
+        # a key is a pitch class, not a quantity: its mean says nothing (nor the mode's)
+        stats = stats[[f in charts.FEATURE_LABELS and f not in NOMINAL for f in stats.index]]
         shown = stats.reindex(stats["z"].abs().sort_values(ascending=False).index).head(8)
         right.dataframe(
             pd.DataFrame(

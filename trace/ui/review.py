@@ -45,7 +45,13 @@ def _one_at_a_time(key: str, library: pd.DataFrame) -> None:
         decided = store.decisions().set_index("track_id")["decision"].to_dict()
     waiting = [c for c in batch if c["track_id"] not in decided]
     done = len(batch) - len(waiting)
-    st.progress(done / len(batch), text=f"**{done} of {len(batch)} decided**")
+    approved = sum(decided.get(c["track_id"]) == "approved" for c in batch)
+    st.progress(
+        done / len(batch),
+        text=f"**{done} of {len(batch)} decided**" + (f" · {approved} approved" if done else ""),
+    )
+    if done:
+        _apply_button("The list below and the playlist catch up when the page is drawn again")
     upcoming = [c for c in waiting if c["track_id"] not in state["later"]]
     if not upcoming:
         _finished(state, waiting)
@@ -169,5 +175,13 @@ def _finished(state: dict, waiting: list[dict]) -> None:
     else:
         st.success("Every candidate here is decided. Your approvals are listed below.")
     _undo_button(state)
-    if st.button("Apply to the whole page", help="Rank again with your decisions."):
+
+
+def _apply_button(note: str) -> None:
+    """Only the review reruns on a decision; this draws the whole page again with them."""
+    if st.button(
+        "Apply to the whole page",
+        icon=":material/refresh:",
+        help=f"{note}: rank again with your decisions and list your approvals below.",
+    ):
         st.rerun()
