@@ -167,7 +167,9 @@ def interest_bars(found: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
     """Lift per cluster, recent-interest clusters highlighted, 1 marked."""
     frame = found.assign(
         name=found["cluster"].map(names),
-        verdict=found["recent_interest"].map({True: "recent interest", False: "usual"}),
+        verdict=found["recent_interest"].map(
+            {True: "holds a recent interest", False: "holds none"}
+        ),
     )
     bars = (
         alt.Chart(frame)
@@ -178,7 +180,9 @@ def interest_bars(found: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
             color=alt.Color(
                 "verdict:N",
                 title=None,
-                scale=alt.Scale(domain=["recent interest", "usual"], range=[RECENT, ACCENT]),
+                scale=alt.Scale(
+                    domain=["holds a recent interest", "holds none"], range=[RECENT, "#7f8c8d"]
+                ),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
@@ -203,7 +207,8 @@ def timeline(monthly: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month"),
+            # ordinal: each month's label sits under its own bar, not at a month boundary
+            x=alt.X("yearmonth(month):O", title="Month", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("sum(events):Q", title="Plays and additions"),
             color=alt.Color(
                 "name:N",
@@ -387,7 +392,12 @@ def taste_shift(cells: pd.DataFrame, points: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x="x:Q",
             y="y:Q",
-            color=alt.Color("interest:N", title="Recent interest", scale=alt.Scale(scheme="set2")),
+            color=alt.Color(
+                "interest:N",
+                title="Recent interest",
+                scale=alt.Scale(scheme="set2"),
+                legend=alt.Legend(labelLimit=400),
+            ),
             tooltip=[
                 alt.Tooltip("artist:N", title="Artist"),
                 alt.Tooltip("title:N", title="Title"),
