@@ -372,6 +372,22 @@ def test_the_review_counts_approvals_and_applies_them_to_the_whole_page(demo_cop
     assert list(zip(listed["Artist"], listed["Title"], strict=True)) == [(artist, name)]
 
 
+def test_new_candidates_leave_the_map_of_the_library_as_it_is(demo_copy):
+    app = on_demo("app_pages/taste_map.py")
+    with Store() as store:  # a candidate is retagged: the pool is new, the library is not
+        before = pipeline.Inputs.of(store)
+        store.execute(
+            "UPDATE tracks SET updated_at = '2099-01-01T00:00:00+00:00' "
+            "WHERE id = (SELECT min(id) FROM tracks WHERE pool IS NOT NULL)"
+        )
+        after = pipeline.Inputs.of(store)
+    assert (after.features, after.pool != before.pool) == (before.features, True)
+    app.run()
+    assert not app.exception
+    assert not [w for w in app.warning if "out of date" in w.value]
+    assert app.metric[0].value == "240"
+
+
 def test_a_changed_library_shows_the_last_map_until_the_new_one_is_drawn(demo_copy):
     from trace.ui import background
 

@@ -79,6 +79,40 @@ def test_fingerprint_follows_changes(store):
     assert store.fingerprint() != before
 
 
+def test_the_library_and_the_candidates_have_fingerprints_of_their_own(store):
+    def add(title: str, pool: str | None, signature: str) -> None:
+        with store.batch():
+            track = store.execute(
+                "INSERT INTO tracks (title, pool, added_at, updated_at) VALUES (?, ?, 'x', 'y')",
+                (title, pool),
+            ).lastrowid
+            store.execute(
+                "INSERT INTO files (path, display_path, track_id, size, mtime_ns, signature, "
+                "status, first_seen_at, read_at) VALUES (?, ?, ?, 1, 1, ?, 'ok', 'x', 'x')",
+                (title.encode(), title, track, signature),
+            )
+
+    FEATURES = (  # noqa: N806
+        "INSERT INTO features (signature, extractor, data, extracted_at) VALUES (?, 'v', '{}', ?)"
+    )
+
+    def sides() -> tuple[str, str]:
+        return store.side_fingerprint(pool=False), store.side_fingerprint(pool=True)
+
+    add("mine", None, "s1")
+    library, pool = sides()
+    add("candidate", "new", "s2")
+    assert sides()[0] == library and sides()[1] != pool
+    library, pool = sides()
+    with store.batch():  # the candidate's features arrive
+        store.execute(FEATURES, ("s2", "2026-12-01"))
+    assert sides()[0] == library and sides()[1] != pool
+    library, pool = sides()
+    with store.batch():  # the library track's features arrive
+        store.execute(FEATURES, ("s1", "2026-12-02"))
+    assert sides()[0] != library and sides()[1] == pool
+
+
 def test_settings_round_trip(store):
     assert store.get_setting("k", "default") == "default"
     store.set_setting("k", "v1")

@@ -335,7 +335,32 @@ class Store:
         "FROM imported_features",
     }
     FEATURE_PARTS = ("tracks", "files", "features", "imported")
-    """What the feature table depends on: the map's cache key (not plays or decisions)."""
+    """What the feature table depends on (not plays or decisions)."""
+
+    _SIDE_PARTS: ClassVar[dict[str, str]] = {
+        "tracks": "SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM tracks "
+        "WHERE {side}",
+        "files": "SELECT count(*) || ':' || coalesce(max(f.read_at), '') || ':' "
+        "|| coalesce(sum(f.status = 'ok'), 0) FROM files f JOIN tracks ON tracks.id = f.track_id "
+        "WHERE {side}",
+        "features": "SELECT count(*) || ':' || coalesce(max(x.extracted_at), '') FROM files f "
+        "JOIN tracks ON tracks.id = f.track_id JOIN features x ON x.signature = f.signature "
+        "WHERE {side}",
+        "imported": "SELECT count(*) || ':' || coalesce(max(i.imported_at), '') "
+        "FROM imported_features i JOIN tracks ON tracks.id = i.track_id WHERE {side}",
+    }
+
+    def side_fingerprint(self, *, pool: bool) -> str:
+        """:meth:`fingerprint` of :data:`FEATURE_PARTS` for the library's tracks alone, or
+        for the candidate pools' alone: candidates arriving never make the map of the
+        library out of date, and the library's changes never re-place the candidates
+        needlessly."""
+        side = "tracks.pool IS NOT NULL" if pool else "tracks.pool IS NULL"
+        sql = "SELECT " + ", ".join(
+            f"({self._SIDE_PARTS[part].format(side=side)})" for part in self.FEATURE_PARTS
+        )
+        values = self.execute(sql).fetchone()
+        return hashlib.blake2b("|".join(map(str, values)).encode(), digest_size=8).hexdigest()
 
     def fingerprint(self, *parts: str) -> str:
         """Changes whenever the named parts (default: all) change; a cache key."""

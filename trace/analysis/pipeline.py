@@ -147,24 +147,27 @@ def warm_up() -> None:
 @dataclass(frozen=True, slots=True)
 class Inputs:
     """What the stages read from the store, as fingerprints: the store's part of every
-    cache key. ``features`` covers tracks, files, features and imports (not plays or
-    decisions), so listening and deciding never redo the map."""
+    cache key. ``features`` covers the library's tracks, files, features and imports (not
+    plays or decisions), so listening and deciding never redo the map; ``pool`` the same
+    for the candidates, so candidates arriving never redo it either."""
 
     database: str
     features: str
     plays: str
     decisions: str
     extractor: str
+    pool: str = ""
 
     @classmethod
     def of(cls, store: Store, extractor: str | None = None) -> Inputs:
         return cls(
             str(store.path),
-            store.fingerprint(*Store.FEATURE_PARTS),
+            store.side_fingerprint(pool=False),
             store.fingerprint("plays", "tracks"),
             store.fingerprint("decisions"),
             # mid re-analysis after an extractor change, the complete previous version
             extractor or shown_extractor(store),
+            store.side_fingerprint(pool=True),
         )
 
 
@@ -237,10 +240,11 @@ class Pipeline:
         table = (i.database, i.features, i.extractor)
         space = (*table, p.features, self.space_embed)
         knn = (p.embed.n_neighbors, p.embed.metric)
+        pool = (i.database, i.pool, i.extractor)
         keys = {
             "table": table,
             "library": table,
-            "pool": table,
+            "pool": pool,
             "scaled": (*table, p.features),
             "knn": (*table, p.features, knn),
             "space": space,
@@ -250,14 +254,14 @@ class Pipeline:
             "profiles": (*space, p.cluster),
             "model": (*space, p.cluster),
             "genre": (*table, p.features),
-            "placed": (*space, p.cluster),
+            "placed": (*space, p.cluster, pool),
             "events": (i.database, i.plays),
             "interest": (*space, p.cluster, knn, i.plays, p.interest),
             "interests": (*space, p.cluster, knn, i.plays, p.interest),
             "taste": (*table, p.features, knn, i.plays, p.interest),
             "shift": (*table, p.features, i.plays, p.interest, p.embed.seed),
-            "preference": (*table, p.features, i.plays, i.decisions),
-            "ranking": (*space, p.cluster, i.plays, p.interest, i.decisions, p.ranking),
+            "preference": (*table, p.features, i.plays, i.decisions, pool),
+            "ranking": (*space, p.cluster, pool, i.plays, p.interest, i.decisions, p.ranking),
         }
         return keys[stage]
 

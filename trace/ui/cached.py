@@ -196,10 +196,10 @@ def _remapping(inputs: Inputs) -> None:
     if job.finished or stages(inputs).map_is_computed():
         st.rerun()
     st.warning(
-        "Your music has changed since this map was drawn (tracks or candidates added, or "
-        "features updated), so it is **out of date**: what changed is not on it yet. TRACE "
-        "is mapping the library again in the background; the new map replaces this one by "
-        "itself.",
+        "Your library has changed since this map was drawn (tracks added or removed, tags "
+        "or features updated), so it is **out of date**: what changed is not on it yet. "
+        "TRACE is mapping the library again in the background; the new map replaces this "
+        "one by itself.",
         icon=":material/update:",
     )
     st.progress(job.fraction, text=job.message)
