@@ -29,8 +29,8 @@ def scan_form(*, key: str, expanded: bool = True) -> None:
         )
         pool = st.text_input("Pool name (for a candidate pool)", value="new music")
         analyse = st.checkbox(
-            "Analyse the audio after scanning (on two cores about 260 tracks a minute on "
-            "synthetic 3-minute files, fewer on real ones)",
+            "Analyse the audio after scanning (on two cores about 650 tracks a minute on "
+            "real files of 1–10 minutes, measured on a quiet machine; the time left is shown)",
             value=True,
         )
         submitted = st.form_submit_button("Scan", type="primary")
