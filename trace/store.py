@@ -353,8 +353,7 @@ class Store:
     def side_fingerprint(self, *, pool: bool) -> str:
         """:meth:`fingerprint` of :data:`FEATURE_PARTS` for the library's tracks alone, or
         for the candidate pools' alone: candidates arriving never make the map of the
-        library out of date, and the library's changes never re-place the candidates
-        needlessly."""
+        library out of date."""
         side = "tracks.pool IS NOT NULL" if pool else "tracks.pool IS NULL"
         sql = "SELECT " + ", ".join(
             f"({self._SIDE_PARTS[part].format(side=side)})" for part in self.FEATURE_PARTS

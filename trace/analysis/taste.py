@@ -52,14 +52,14 @@ MIN_Z = 3.0
 MIN_TRACKS = 3
 MIN_SPREAD = 1.3
 SPLIT_CROSSING = 0.2
+"""At most this share of a group's k-NN links may cross a split (see :func:`_split`)."""
 SPLIT_BY_ALBUM = True
 """Whether a group spanning albums is cut where one album holds one half (:func:`_split`)."""
-"""At most this share of a group's k-NN links may cross a split (see :func:`_split`)."""
 NEIGHBOURHOOD = 5
+"""How many nearest tracks (itself included) a track's shares are averaged over."""
 ON_REPEAT_LIFT = 2.0
 """Driving tracks at least this far above their usual share that no group holds are
 gathered into one group (0: never): a few tracks, scattered in sound, played lately."""
-"""How many nearest tracks (itself included) a track's shares are averaged over."""
 
 
 @dataclass(frozen=True)
