@@ -372,6 +372,17 @@ def test_the_review_counts_approvals_and_applies_them_to_the_whole_page(demo_cop
     assert list(zip(listed["Artist"], listed["Title"], strict=True)) == [(artist, name)]
 
 
+def test_discover_accounts_for_every_candidate(demo_copy):
+    app = on_demo("app_pages/discover.py")
+    shown = len(app.dataframe[0].value)
+    caption = next(c.value for c in app.caption if c.value.startswith("Not proposed: "))
+    counts = [int(part.split()[0]) for part in caption.removeprefix("Not proposed: ").split("; ")]
+    assert "ranked below these" in caption
+    with Store() as store:
+        pool = store.execute("SELECT count(*) FROM tracks WHERE pool IS NOT NULL").fetchone()[0]
+    assert shown + sum(counts) == pool == 120
+
+
 def test_new_candidates_leave_the_map_of_the_library_as_it_is(demo_copy):
     app = on_demo("app_pages/taste_map.py")
     with Store() as store:  # a candidate is retagged: the pool is new, the library is not

@@ -274,7 +274,13 @@ def save_edits(key: str, track_ids: np.ndarray) -> None:
 
 
 def left_out(found: Candidates) -> None:
-    if found.left_out:
-        st.caption(
-            "Not proposed: " + "; ".join(f"{n} {why}" for why, n in found.left_out.items()) + "."
+    """Why the candidates not proposed were not, every one of them counted."""
+    reasons = [f"{n} {why}" for why, n in found.left_out.items()]
+    below = len(found.pipe.pool()) - len(found.proposed) - sum(found.left_out.values())
+    if below > 0 and not found.proposed.empty:
+        reasons.append(
+            f"{below} ranked below these {len(found.proposed)} (raise **How many to propose** "
+            "to see them)"
         )
+    if reasons:
+        st.caption("Not proposed: " + "; ".join(reasons) + ".")
