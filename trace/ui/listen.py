@@ -54,8 +54,8 @@ def player(location: object, *, label: str = "") -> bool:
         )
         return False
     st.audio(made.read(), format=MIME)
-    st.caption(
-        f"{made.seconds:.0f} s from {minutes_seconds(made.start)}: the part most like the "
+    st.caption(  # whole seconds, as the player counts them
+        f"{int(made.seconds)} s from {minutes_seconds(made.start)}: the part most like the "
         "rest of the track."
     )
     return True
