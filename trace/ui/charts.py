@@ -87,29 +87,32 @@ def feature_histogram(
         )
     frame = pd.concat(frames, ignore_index=True)
     label = feature_label(feature)
-    return (
-        alt.Chart(frame, title=label)
-        .mark_bar(opacity=0.75, binSpacing=0)
-        .encode(
-            x=alt.X("start:Q", bin="binned", title=label),
-            x2="end:Q",
-            y=alt.Y("share:Q", title="Share of tracks", axis=alt.Axis(format="%"), stack=None),
-            color=alt.Color(
-                "group:N",
-                title=None,
-                scale=alt.Scale(domain=["All tracks", "Added recently"], range=[ACCENT, RECENT]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("group:N", title="Tracks"),
-                alt.Tooltip("start:Q", title="From", format=".3g"),
-                alt.Tooltip("end:Q", title="To", format=".3g"),
-                alt.Tooltip("tracks:Q", title="Count"),
-                alt.Tooltip("share:Q", title="Share", format=".0%"),
-            ],
-        )
-        .properties(height=320)
+    base = alt.Chart(frame).encode(
+        x=alt.X("start:Q", bin="binned", title=label),
+        x2="end:Q",
+        y=alt.Y("share:Q", title="Share of tracks", axis=alt.Axis(format="%"), stack=None),
+        color=alt.Color(
+            "group:N",
+            title=None,
+            scale=alt.Scale(domain=["All tracks", "Added recently"], range=[ACCENT, RECENT]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("group:N", title="Tracks"),
+            alt.Tooltip("start:Q", title="From", format=".3g"),
+            alt.Tooltip("end:Q", title="To", format=".3g"),
+            alt.Tooltip("tracks:Q", title="Count"),
+            alt.Tooltip("share:Q", title="Share", format=".0%"),
+        ],
     )
+    # the recent tracks as outlines over the filled bars: no blended third colour
+    every = base.transform_filter(alt.datum.group == "All tracks").mark_bar(
+        opacity=0.75, binSpacing=0
+    )
+    lately = base.transform_filter(
+        (alt.datum.group == "Added recently") & (alt.datum.share > 0)
+    ).mark_bar(filled=False, strokeWidth=2, binSpacing=0)
+    return alt.layer(every, lately, title=label).properties(height=320)
 
 
 def top_values(tracks: pd.DataFrame, column: str, title: str, *, limit: int = 15) -> alt.Chart:
