@@ -518,6 +518,24 @@ def evaluate(
     return pd.DataFrame(rows), pd.DataFrame(rounds)
 
 
+def _round(seed, protocol: str, number: int, top: list[int], relevant: set[int], left: int):
+    """One round's row: hit@10, and against the most it could be (``left`` to find)."""
+    hits = sum(t in relevant for t in top)
+    return {
+        "seed": seed,
+        "protocol": protocol,
+        "round": number,
+        "hit@10": hits / 10,
+        "hit@10 of the possible": hits / max(1, min(10, left)),
+        "nothing learnt": float("nan"),
+    }
+
+
+def _decided(top: list[int], relevant: set[int]) -> dict[int, str]:
+    """The deciding listener's verdicts: what serves the interest approved, the rest not."""
+    return {t: "approved" if t in relevant else "rejected" for t in top}
+
+
 def decide_in_rounds(world, listener, library, relevant, seed, params, cutoff: int = 2):
     """The deciding listener: approve what serves the interest, reject the rest, again.
 
@@ -530,17 +548,9 @@ def decide_in_rounds(world, listener, library, relevant, seed, params, cutoff: i
         listen(world, plays, decisions)
         context = context_for(world, seed, params)
         ordered = method_trace(context)[0][:10]
-        hits = sum(t in relevant for t in ordered)
         left = len(relevant - set(decisions))
-        yield {
-            "seed": seed,
-            "protocol": "one pool",
-            "round": number,
-            "hit@10": hits / 10,
-            "hit@10 of the possible": hits / max(1, min(10, left)),
-            "nothing learnt": float("nan"),
-        }
-        decisions.update({t: "approved" if t in relevant else "rejected" for t in ordered})
+        yield _round(seed, "one pool", number, ordered, relevant, left)
+        decisions.update(_decided(ordered, relevant))
 
 
 def decide_in_fresh_batches(world, listener, library, relevant, seed, params, cutoff: int = 2):
@@ -571,16 +581,9 @@ def decide_in_fresh_batches(world, listener, library, relevant, seed, params, cu
             top = top_of(batch, decisions)
             plain = top_of(batch, {})
             possible = sum(batch_of[t] == batch for t in relevant)
-            hits = sum(t in relevant for t in top)
-            yield {
-                "seed": seed,
-                "protocol": "fresh batches",
-                "round": number,
-                "hit@10": hits / 10,
-                "hit@10 of the possible": hits / max(1, min(10, possible)),
-                "nothing learnt": sum(t in relevant for t in plain) / 10,
-            }
-            decisions.update({t: "approved" if t in relevant else "rejected" for t in top})
+            row = _round(seed, "fresh batches", number, top, relevant, possible)
+            yield {**row, "nothing learnt": sum(t in relevant for t in plain) / 10}
+            decisions.update(_decided(top, relevant))
 
 
 def summarise(rows: pd.DataFrame, rounds: pd.DataFrame) -> str:
