@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from trace.analysis import taste
-from trace.ui import cached, charts, map_charts
+from trace.ui import cached, charts, interest_charts
 
 st.title("Recent interest")
 cached.show_settings_problem()
@@ -62,9 +62,9 @@ else:
 
 st.subheader("Where your listening moved")
 st.altair_chart(
-    map_charts.taste_shift(
-        map_charts.shift_frame(pipe.layout(), weights.recent, weights.usual),
-        map_charts.interest_points(pipe.library(), pipe.layout(), interests, pipe.taste()[1]),
+    interest_charts.taste_shift(
+        interest_charts.shift_frame(pipe.layout(), weights.recent, weights.usual),
+        interest_charts.interest_points(pipe.library(), pipe.layout(), interests, pipe.taste()[1]),
     ),
     width="stretch",
 )
@@ -98,7 +98,7 @@ st.caption(
     "tracks counted — so its figures differ from an interest's above, which counts only "
     "the tracks that drive it."
 )
-st.altair_chart(map_charts.interest_bars(found, names), width="stretch")
+st.altair_chart(interest_charts.interest_bars(found, names), width="stretch")
 st.dataframe(
     pd.DataFrame(
         {
@@ -116,7 +116,7 @@ st.dataframe(
 )
 
 st.subheader("Month by month")
-st.altair_chart(map_charts.timeline(monthly, names), width="stretch")
+st.altair_chart(interest_charts.timeline(monthly, names), width="stretch")
 st.caption(
     f"{charts.plural(int((events['kind'] == 'play').sum()), 'play')} of at least 30 s and "
     f"{charts.plural(int((events['kind'] == 'added').sum()), 'addition')}; skips and "

@@ -1,0 +1,179 @@
+"""The Recent interest page's charts: where the listening moved on the taste map, each
+cluster's lift, and the listening month by month."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from trace.ui.charts import RECENT
+from trace.ui.map_charts import NOISE, palette
+
+SHIFT_GRID = 28
+"""The listening-shift map bins the 2-D map into this many cells a side."""
+
+
+def shift_frame(layout: np.ndarray, recent: np.ndarray, usual: np.ndarray) -> pd.DataFrame:
+    """The 2-D map binned into cells: each cell's share of the recent and of the usual
+    listening, and where the first outweighs the second."""
+    x, y = layout[:, 0], layout[:, 1]
+    edges_x = np.linspace(x.min(), x.max() + 1e-9, SHIFT_GRID + 1)
+    edges_y = np.linspace(y.min(), y.max() + 1e-9, SHIFT_GRID + 1)
+    cell_x = np.clip(np.digitize(x, edges_x) - 1, 0, SHIFT_GRID - 1)
+    cell_y = np.clip(np.digitize(y, edges_y) - 1, 0, SHIFT_GRID - 1)
+    frame = pd.DataFrame({"cx": cell_x, "cy": cell_y, "recent": recent, "usual": usual})
+    cells = frame.groupby(["cx", "cy"], as_index=False).agg(
+        recent=("recent", "sum"), usual=("usual", "sum"), tracks=("recent", "size")
+    )
+    cells = cells[(cells["recent"] > 0) | (cells["usual"] > 0)]
+    floor = 0.5 / max(len(cells), 1)
+    cells["moved"] = np.log2((cells["recent"] + floor / 10) / (cells["usual"] + floor / 10))
+    cells["x0"], cells["x1"] = edges_x[cells["cx"]], edges_x[cells["cx"] + 1]
+    cells["y0"], cells["y1"] = edges_y[cells["cy"]], edges_y[cells["cy"] + 1]
+    cells["recent_pct"] = (cells["recent"] * 100).round(1)
+    cells["usual_pct"] = (cells["usual"] * 100).round(1)
+    return cells
+
+
+def interest_points(
+    library: pd.DataFrame, layout: np.ndarray, interests: pd.DataFrame, found
+) -> pd.DataFrame:
+    """Every track's place on the map, and the name of the recent interest it is in
+    (``""`` for none); ``found`` are the interests themselves (their rows)."""
+    label = np.full(len(library), "", dtype=object)
+    for name, interest in zip(interests["name"], found, strict=True):
+        label[interest.rows] = name
+    return pd.DataFrame(
+        {
+            "x": layout[:, 0],
+            "y": layout[:, 1],
+            "artist": library["artist"].to_numpy(),
+            "title": library["title"].to_numpy(),
+            "interest": label,
+        }
+    )
+
+
+def taste_shift(cells: pd.DataFrame, points: pd.DataFrame) -> alt.LayerChart:
+    """Where the listening moved on the taste map: cells coloured by how much more of
+    the recent listening than of the usual they hold (warm: more lately), every track a
+    faint dot, the recent interests' tracks ringed."""
+    limit = float(max(2.0, np.nanmax(np.abs(cells["moved"])) if len(cells) else 2.0))
+    heat = (
+        alt.Chart(cells)
+        .mark_rect(opacity=0.85)
+        .encode(
+            x=alt.X("x0:Q", axis=None, scale=alt.Scale(zero=False)),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", axis=None, scale=alt.Scale(zero=False)),
+            y2="y1:Q",
+            color=alt.Color(
+                "moved:Q",
+                title="Recent vs usual (log₂)",
+                scale=alt.Scale(scheme="redblue", reverse=True, domain=[-limit, limit]),
+            ),
+            tooltip=[
+                alt.Tooltip("recent_pct:Q", title="Recent listening (%)"),
+                alt.Tooltip("usual_pct:Q", title="Usual listening (%)"),
+                alt.Tooltip("tracks:Q", title="Tracks"),
+            ],
+        )
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_circle(size=14, color="#d9d9d9", opacity=0.5)
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            tooltip=[
+                alt.Tooltip("artist:N", title="Artist"),
+                alt.Tooltip("title:N", title="Title"),
+            ],
+        )
+    )
+    ringed = (
+        alt.Chart(points[points["interest"] != ""])
+        .mark_point(size=60, filled=False, strokeWidth=1.5)
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            color=alt.Color(
+                "interest:N",
+                title="Recent interest",
+                scale=alt.Scale(scheme="set2"),
+                legend=alt.Legend(labelLimit=400),
+            ),
+            tooltip=[
+                alt.Tooltip("artist:N", title="Artist"),
+                alt.Tooltip("title:N", title="Title"),
+                alt.Tooltip("interest:N", title="Interest"),
+            ],
+        )
+    )
+    return alt.layer(heat, dots, ringed).resolve_scale(color="independent").properties(height=520)
+
+
+def interest_bars(found: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
+    """Lift per cluster, recent-interest clusters highlighted, 1 marked."""
+    frame = found.assign(
+        name=found["cluster"].map(names),
+        verdict=found["recent_interest"].map(
+            {True: "holds a recent interest", False: "holds none"}
+        ),
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("lift:Q", title="Lift (recent share ÷ usual share)"),
+            y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            color=alt.Color(
+                "verdict:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["holds a recent interest", "holds none"], range=[RECENT, "#7f8c8d"]
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Cluster"),
+                alt.Tooltip("lift:Q", title="Lift", format=".2f"),
+                alt.Tooltip("recent_share:Q", title="Recent share", format=".1%"),
+                alt.Tooltip("long_run_share:Q", title="Usual share", format=".1%"),
+                alt.Tooltip("evidence:Q", title="Weighted events", format=".1f"),
+                alt.Tooltip("tracks:Q", title="Tracks"),
+            ],
+        )
+    )
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    return (bars + one).properties(height=alt.Step(30))
+
+
+def timeline(monthly: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
+    """Plays and additions per month, stacked by cluster."""
+    frame = monthly.assign(name=monthly["cluster"].map(names).fillna("no cluster"))
+    clustered = sorted(set(frame.loc[frame["cluster"] >= 0, "name"]))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            # ordinal: each month's label sits under its own bar, not at a month boundary
+            x=alt.X("yearmonth(month):O", title="Month", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("sum(events):Q", title="Plays and additions"),
+            color=alt.Color(
+                "name:N",
+                title="Cluster",
+                scale=alt.Scale(
+                    domain=[*clustered, "no cluster"], range=[*palette(len(clustered)), NOISE]
+                ),
+                legend=alt.Legend(orient="bottom", columns=3, labelLimit=260),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("name:N", title="Cluster"),
+                alt.Tooltip("sum(events):Q", title="Events"),
+            ],
+        )
+        .properties(height=340)
+    )
