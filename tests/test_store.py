@@ -79,6 +79,32 @@ def test_fingerprint_follows_changes(store):
     assert store.fingerprint() != before
 
 
+def test_the_decisions_fingerprint_says_which_tracks_went_which_way(store, monkeypatch):
+    """A whole page decided in one second, then two verdicts swapped in the next: the
+    count, the time and the approvals are the same, and the ranking must still change."""
+    with store.batch():
+        a, b = (
+            store.execute(
+                "INSERT INTO tracks (title, pool, added_at, updated_at) VALUES (?, 'p', 'x', 'y')",
+                (title,),
+            ).lastrowid
+            for title in "ab"
+        )
+    monkeypatch.setattr(store_module, "now", lambda: "2026-12-01T12:00:00Z")
+    with store.batch():
+        store.decide(a, "approved")
+        store.decide(b, "rejected")
+    before = store.fingerprint("decisions")
+    with store.batch():
+        store.decide(a, "rejected")
+        store.decide(b, "approved")
+    assert store.fingerprint("decisions") != before
+    with store.batch():
+        store.decide(a, "approved")
+        store.decide(b, "rejected")
+    assert store.fingerprint("decisions") == before
+
+
 def test_the_library_and_the_candidates_have_fingerprints_of_their_own(store):
     def add(title: str, pool: str | None, signature: str) -> None:
         with store.batch():

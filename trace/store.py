@@ -326,8 +326,11 @@ class Store:
         "files": "SELECT count(*) || ':' || coalesce(max(read_at), '') || ':' "
         "|| (SELECT count(*) FROM files WHERE status = 'ok') FROM files",
         "plays": "SELECT count(*) || ':' || coalesce(max(id), 0) FROM plays",
+        # which tracks, which way: decisions taken at one time (a whole page applied, an
+        # import) can share their count, time and approvals and still differ
         "decisions": "SELECT count(*) || ':' || coalesce(max(decided_at), '') || ':' "
-        "|| coalesce(sum(decision = 'approved'), 0) FROM decisions",
+        "|| coalesce(group_concat(track_id || decision, ','), '') "
+        "FROM (SELECT track_id, decision, decided_at FROM decisions ORDER BY track_id)",
         "scan_errors": "SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors",
         "features": "SELECT count(*) || ':' || coalesce(max(extracted_at), '') FROM features",
         "feature_errors": "SELECT count(*) FROM feature_errors",
