@@ -90,17 +90,17 @@ def test_the_knn_graph_is_reused_when_only_the_layout_changes(monkeypatch):
 
     calls = []
     original = embed.knn_graph
-    monkeypatch.setattr(pipeline, "knn_graph", lambda *a, **k: calls.append(k) or original(*a, **k))
+    monkeypatch.setattr(embed, "knn_graph", lambda *a, **k: calls.append(k) or original(*a, **k))
     rng = np.random.default_rng(1)
     import pandas as pd
 
     table = pd.DataFrame(rng.normal(size=(120, 6)), columns=[f"f_mfcc_0{i}_mean" for i in range(6)])
     scaled = scale(table, FeatureParams())
-    pipeline.layout_of(scaled, EmbedParams(layout_min_dist=0.1, n_epochs=20))
-    pipeline.layout_of(scaled, EmbedParams(layout_min_dist=0.5, n_epochs=20))
-    pipeline.cluster_space_of(scaled, EmbedParams(n_components=3, n_epochs=20))
+    embed.layout_of(scaled, EmbedParams(layout_min_dist=0.1, n_epochs=20))
+    embed.layout_of(scaled, EmbedParams(layout_min_dist=0.5, n_epochs=20))
+    embed.cluster_space_of(scaled, EmbedParams(n_components=3, n_epochs=20))
     assert len(calls) == 1
-    pipeline.layout_of(scaled, EmbedParams(n_neighbors=8, n_epochs=20))
+    embed.layout_of(scaled, EmbedParams(n_neighbors=8, n_epochs=20))
     assert len(calls) == 2
 
 

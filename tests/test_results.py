@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trace.analysis import pipeline
+from trace.analysis import embed, pipeline
 from trace.analysis.params import ClusterParams, EmbedParams
 from trace.analysis.results import DiskResults, StageCache, digest
 
@@ -111,7 +111,7 @@ def test_a_restart_draws_the_map_from_disk_and_a_changed_library_finds_the_last_
     def no_umap(*args, **kwargs):
         raise AssertionError("UMAP ran again")
 
-    monkeypatch.setattr(pipeline, "umap_embed", no_umap)
+    monkeypatch.setattr(embed, "umap_embed", no_umap)
     restarted = pipeline.Pipeline(pipeline.Inputs.of(store), params, StageCache(disk))
     assert restarted.map_is_computed()
     assert np.array_equal(restarted.clustering().labels, labels)
@@ -146,13 +146,13 @@ def test_a_re_map_after_additions_starts_from_the_last_map(mapped_home, monkeypa
         added,
     )
     starts = []
-    umap_embed = pipeline.umap_embed
+    umap_embed = embed.umap_embed
 
     def spy(*args, init, **kwargs):
         starts.append(init)
         return umap_embed(*args, init=init, **kwargs)
 
-    monkeypatch.setattr(pipeline, "umap_embed", spy)
+    monkeypatch.setattr(embed, "umap_embed", spy)
     changed = pipeline.Pipeline(pipeline.Inputs.of(store), params, StageCache(disk))
     changed.map()
     ids = changed.library()["id"]
@@ -166,7 +166,7 @@ def test_a_re_map_after_additions_starts_from_the_last_map(mapped_home, monkeypa
     assert np.median(moved) < 0.2, np.median(moved)
     # and the clusters are mostly those a map from scratch finds (ARI 0.84 in the full
     # suite's demo: HDBSCAN on a 30-epoch cluster space draws a few borders elsewhere)
-    monkeypatch.setattr(pipeline, "umap_embed", umap_embed)
+    monkeypatch.setattr(embed, "umap_embed", umap_embed)
     cold = pipeline.Pipeline(pipeline.Inputs.of(store), params, StageCache())
     assert cold.previous() is None
     score = adjusted_rand_score(cold.clustering().labels, changed.clustering().labels)

@@ -10,7 +10,9 @@ dimensions and free of numba's first-call cost — and handed to UMAP as
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,3 +154,74 @@ def umap_embed(
         warnings.filterwarnings("ignore", message=".*knn_search_index.*")
         warnings.filterwarnings("ignore", message=".*n_jobs value.*")
         return model.fit_transform(points).astype(np.float32)
+
+
+# -- the k-NN graph, kept for reuse -----------------------------------------------------
+
+_KNN_CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+KNN_CACHE_SIZE = 4
+
+
+def knn_for(values: np.ndarray, params: EmbedParams) -> tuple[np.ndarray, np.ndarray]:
+    """The k-NN graph of ``values``, computed once per (values, n_neighbors, metric)."""
+    digest = hashlib.blake2b(np.ascontiguousarray(values).tobytes(), digest_size=16).digest()
+    key = (digest, values.shape, params.n_neighbors, params.metric)
+    if key in _KNN_CACHE:
+        _KNN_CACHE.move_to_end(key)
+        return _KNN_CACHE[key]
+    graph = knn_graph(values, n_neighbors=params.n_neighbors, metric=params.metric)
+    _KNN_CACHE[key] = graph
+    while len(_KNN_CACHE) > KNN_CACHE_SIZE:
+        _KNN_CACHE.popitem(last=False)
+    return graph
+
+
+def cluster_space_of(
+    scaled: Scaled,
+    params: EmbedParams,
+    knn: tuple[np.ndarray, np.ndarray] | None = None,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """UMAP to the cluster space: ``n_components`` dimensions, min_dist 0; from ``start``
+    (:func:`~trace.analysis.embed.warm_start`) when given."""
+    return umap_embed(
+        scaled.values,
+        knn or knn_for(scaled.values, params),
+        params,
+        n_components=params.n_components,
+        min_dist=0.0,
+        n_epochs=params.n_epochs,
+        init="pca" if start is None else start,  # the clusters, not the arrangement, matter
+    )
+
+
+def layout_of(
+    scaled: Scaled,
+    params: EmbedParams,
+    knn: tuple[np.ndarray, np.ndarray] | None = None,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """UMAP to 2-D for display, with ``layout_min_dist``; from ``start`` when given."""
+    return umap_embed(
+        scaled.values,
+        knn or knn_for(scaled.values, params),
+        params,
+        n_components=2,
+        min_dist=params.layout_min_dist,
+        n_epochs=params.n_epochs,
+        init="spectral" if start is None else start,
+    )
+
+
+def warm_up() -> None:
+    """Compile umap-learn's numba functions (about 10 s in a fresh process) on toy data,
+    so a long-lived process (the dashboard's server) pays it before anyone waits."""
+    points = np.random.default_rng(0).normal(size=(300, 8))
+    params = EmbedParams(n_neighbors=10)
+    umap_embed(
+        points,
+        knn_graph(points, n_neighbors=10, metric="euclidean"),
+        params,
+        n_components=2,
+        min_dist=0.1,
+    )
