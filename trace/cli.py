@@ -11,10 +11,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-from tqdm import tqdm
 
 from trace import config
 from trace.analysis.table import export_csv
@@ -23,62 +21,7 @@ from trace.errors import TraceError
 from trace.library.scan import Progress, scan_library
 from trace.sources.csv_import import import_feature_csv
 from trace.store import Store
-
-
-class TerminalProgress:
-    """A progress bar on stderr that takes TRACE's ``progress(done, total, message)``."""
-
-    def __init__(self, unit: str) -> None:
-        self.bar = tqdm(
-            total=0,
-            unit=unit,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            leave=False,
-            disable=not sys.stderr.isatty(),  # no bar spam in logs and CI
-        )
-
-    def __call__(self, done: int, total: int, message: str) -> None:
-        if total and self.bar.total != total:
-            self.bar.reset(total=total)
-        self.bar.set_description_str(message[:60], refresh=False)
-        self.bar.n = done
-        self.bar.refresh()
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-class JsonProgress:
-    """Progress as JSON lines on stdout, for a program that runs TRACE as a subprocess
-    (the dashboard does, to keep heavy work and its worker processes out of its server)."""
-
-    def __init__(self, unit: str) -> None:
-        self.unit = unit
-
-    def __call__(self, done: int, total: int, message: str) -> None:
-        line = {"progress": {"done": done, "total": total, "message": message}}
-        print(json.dumps(line), flush=True)
-
-    def close(self) -> None:
-        pass
-
-
-def _with_progress(
-    args: argparse.Namespace, unit: str, work: Callable[[Progress], object]
-) -> object:
-    bar = JsonProgress(unit) if args.progress == "jsonl" else TerminalProgress(unit)
-    try:
-        return work(bar)
-    finally:
-        bar.close()
-
-
-def _print_problems(problems: list[tuple[object, str]], limit: int, where: str) -> None:
-    for place, reason in problems[:limit]:
-        print(f"  {place}: {reason}")
-    if len(problems) > limit:
-        print(f"  … and {len(problems) - limit} more ({where})")
+from trace.terminal import print_problems, with_progress
 
 
 def _windows(args: argparse.Namespace) -> Windows:
@@ -87,10 +30,10 @@ def _windows(args: argparse.Namespace) -> Windows:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     with Store() as store:
-        summary = _with_progress(
+        summary = with_progress(
             args, "file", lambda bar: scan_library(args.paths, store, pool=args.pool, progress=bar)
         )
-        _print_problems(summary.problems, args.show_problems, "the Library page lists them all")
+        print_problems(summary.problems, args.show_problems, "the Library page lists them all")
         target = f"candidate pool {args.pool!r}" if args.pool else "your library"
         print(f"Scanned into {target}. {summary}")
         if summary.errors > len(summary.problems):
@@ -103,14 +46,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def _extract(store: Store, args: argparse.Namespace) -> int:
     from trace.audio.extract import extract_library  # librosa loads only for commands that analyse
 
-    summary = _with_progress(
+    summary = with_progress(
         args,
         "track",
         lambda bar: extract_library(
             store, windows=_windows(args), workers=args.workers, progress=bar
         ),
     )
-    _print_problems(summary.problems, args.show_problems, "the Library page lists them all")
+    print_problems(summary.problems, args.show_problems, "the Library page lists them all")
     print(summary)
     return 0
 
@@ -145,7 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for path in done.features:
             summary = import_feature_csv(path, store, pool=args.pool)
             print(f"{path.name}: {summary}")
-            _print_problems(
+            print_problems(
                 [(f"line {line}", why) for line, why in summary.problems],
                 args.show_problems,
                 "fix them in the file and import it again",
@@ -155,7 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _print_history_problems(problems: list[str], args: argparse.Namespace) -> None:
     where_and_why = [tuple(why.split(": ", 1)) for why in problems]
-    _print_problems(where_and_why, args.show_problems, "the rest was imported")
+    print_problems(where_and_why, args.show_problems, "the rest was imported")
 
 
 def _print_unmatched(unmatched, limit: int) -> None:  # a DataFrame: artist, title, listens
@@ -178,7 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo.remove_demo(store)
             print("The demo library is removed; it will not be generated again.")
             return 0
-        summary = _with_progress(
+        summary = with_progress(
             args,
             "step",
             lambda bar: install_demo(store, part=args.part, workers=args.workers, progress=bar),
@@ -224,7 +167,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         if problem:
             print(f"trace: {problem}", file=sys.stderr)
         params = _given_params(args, saved)
-        result = _with_progress(
+        result = with_progress(
             args, "step", lambda bar: pipeline.analyse(store, params, progress=bar)
         )
         if args.save:
@@ -265,7 +208,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         pipe.prepare_nearby()
         bar(total, total, "The map and the sweep are ready")
 
-    _with_progress(args, "step", work)
+    with_progress(args, "step", work)
     clustering = pipe.clustering()
     print(f"Mapped {len(pipe.library()):,} tracks: {clustering.n_clusters} clusters")
     return 0
@@ -295,7 +238,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     def extract(store: Store) -> str:
         from trace.audio.extract import extract_library
 
-        summary = _with_progress(
+        summary = with_progress(
             args,
             "track",
             lambda bar: extract_library(
