@@ -14,10 +14,12 @@ library. Features are extracted once per corpus (``bench/corpus/home``, or a dem
 a change at ``START``: one dominant new interest, two at once, a slow drift, an interest
 with few library tracks, no change, and skips of another source mixed in. The history
 never looks at the pool. A **cutoff** of c weeks keeps the plays up to ``START`` + c
-weeks. The deciding listener takes three rounds: each round they approve the proposed
-tracks of their interest and reject the rest, and TRACE ranks again — once over one pool
+weeks. The deciding listener takes three rounds: each round they decide on the whole page
+Discover proposes (25 by default) — approve its tracks of their interest, reject the
+rest — and TRACE ranks again; hit@10 is the top 10 of the next page. Once over one pool
 that each round's decisions deplete, and once with a fresh batch of candidates each
 round (a third of the pool), against the same batch ranked with nothing learnt.
+``--deciding`` runs only the deciding listener, so it can take many seeds.
 
 **Methods**, side by side on the same worlds and the same scaled features:
 TRACE (the dashboard's own :class:`trace.analysis.pipeline.Pipeline`, default settings);
@@ -468,7 +470,13 @@ def run_variants(context: Context, world: World, seed: int, params) -> dict[str,
 
 
 def evaluate(
-    corpus: str, home: Path, seeds: list[int], cutoffs: list[int], work: Path, variants: bool
+    corpus: str,
+    home: Path,
+    seeds: list[int],
+    cutoffs: list[int],
+    work: Path,
+    variants: bool,
+    deciding: bool = False,
 ):
     from trace.analysis.pipeline import AnalysisParams
 
@@ -477,7 +485,7 @@ def evaluate(
     for seed in seeds:
         base = make_world(home, seed, work)
         sources = sorted(base.tracks["source"].unique())
-        for shape in listeners.SHAPES:
+        for shape in ("dominant",) if deciding else listeners.SHAPES:
             listener = listeners.choose(shape, seed, sources)
             world = base
             if shape == "small":
@@ -485,7 +493,7 @@ def evaluate(
             library = world.tracks[world.tracks["in_library"]]
             pool = world.tracks[~world.tracks["in_library"]]
             relevant = set(pool.loc[pool["source"].isin(listener.interests), "id"])
-            for cutoff in cutoffs:
+            for cutoff in () if deciding else cutoffs:
                 until = listeners.START + pd.Timedelta(weeks=cutoff)
                 listen(world, listeners.plays(listener, library, until))
                 context = context_for(world, seed, params)
@@ -537,7 +545,8 @@ def _decided(top: list[int], relevant: set[int]) -> dict[int, str]:
 
 
 def decide_in_rounds(world, listener, library, relevant, seed, params, cutoff: int = 2):
-    """The deciding listener: approve what serves the interest, reject the rest, again.
+    """The deciding listener: approve what serves the interest on the page, reject the
+    rest, again.
 
     Approved tracks leave the pool, so a round can find at most what is left: besides
     hit@10, each round reports it against that most (``hit@10 of the possible``)."""
@@ -547,17 +556,17 @@ def decide_in_rounds(world, listener, library, relevant, seed, params, cutoff: i
     for number in range(1, ROUNDS + 1):
         listen(world, plays, decisions)
         context = context_for(world, seed, params)
-        ordered = method_trace(context)[0][:10]
+        page = method_trace(context)[0]
         left = len(relevant - set(decisions))
-        yield _round(seed, "one pool", number, ordered, relevant, left)
-        decisions.update(_decided(ordered, relevant))
+        yield _round(seed, "one pool", number, page[:10], relevant, left)
+        decisions.update(_decided(page, relevant))
 
 
 def decide_in_fresh_batches(world, listener, library, relevant, seed, params, cutoff: int = 2):
     """The deciding listener when each round brings new candidates, as each week does.
 
-    The pool is cut into :data:`ROUNDS` batches by the seed; round r proposes the top 10
-    of batch r, ranked with the decisions of the rounds before, and the same batch ranked
+    The pool is cut into :data:`ROUNDS` batches by the seed; round r proposes a page of
+    batch r, ranked with the decisions of the rounds before, and the same batch ranked
     with no decision at all is the reference (``nothing learnt``). The batches take every
     round in turn (three rotations), so no batch's luck falls on one round."""
     wide = replace(
@@ -569,21 +578,25 @@ def decide_in_fresh_batches(world, listener, library, relevant, seed, params, cu
     batches = np.random.default_rng(seed).permutation(len(pool)) % ROUNDS
     batch_of = dict(zip(pool, batches, strict=True))
 
-    def top_of(batch: int, decisions: dict[int, str]) -> list[int]:
+    def page_of(batch: int, decisions: dict[int, str]) -> list[int]:
         listen(world, plays, decisions)
         ordered = method_trace(context_for(world, seed, wide))[0]
-        return [t for t in ordered if batch_of[t] == batch][:10]
+        return [t for t in ordered if batch_of[t] == batch][: params.ranking.candidates]
 
     for rotation in range(ROUNDS):
         decisions: dict[int, str] = {}
         for number in range(1, ROUNDS + 1):
             batch = (rotation + number - 1) % ROUNDS
-            top = top_of(batch, decisions)
-            plain = top_of(batch, {})
+            page = page_of(batch, decisions)
+            plain = page_of(batch, {})[:10]
             possible = sum(batch_of[t] == batch for t in relevant)
-            row = _round(seed, "fresh batches", number, top, relevant, possible)
-            yield {**row, "nothing learnt": sum(t in relevant for t in plain) / 10}
-            decisions.update(_decided(top, relevant))
+            row = _round(seed, "fresh batches", number, page[:10], relevant, possible)
+            yield {
+                **row,
+                "rotation": rotation,
+                "nothing learnt": sum(t in relevant for t in plain) / 10,
+            }
+            decisions.update(_decided(page, relevant))
 
 
 def summarise(rows: pd.DataFrame, rounds: pd.DataFrame) -> str:
@@ -634,8 +647,29 @@ def summarise(rows: pd.DataFrame, rounds: pd.DataFrame) -> str:
                     f"{v['nothing learnt']:.3f}"
                     for r, v in means.iterrows()
                 )
+                + _round_three_gain(part)
             )
     return "\n".join(lines)
+
+
+def _round_three_gain(part: pd.DataFrame) -> str:
+    """Round 3 against round 1 of the same listener (and, for fresh batches, against the
+    same batch with nothing learnt), with a 90 % paired bootstrap interval."""
+    rotation = part.get("rotation", pd.Series(0, part.index)).fillna(0)
+    runs = part.assign(rotation=rotation).set_index(["seed", "rotation", "round"])
+    hits = runs["hit@10"].unstack("round")
+    plain = runs["nothing learnt"].unstack("round")
+    gains = {"round 3 − round 1": hits[ROUNDS] - hits[1]}
+    if plain[ROUNDS].notna().all():
+        gains["round 3 − nothing learnt"] = hits[ROUNDS] - plain[ROUNDS]
+    rng = np.random.default_rng(0)
+    told = []
+    for name, gain in gains.items():
+        values = gain.to_numpy()
+        means = rng.choice(values, (2000, len(values))).mean(axis=1)
+        low, high = np.quantile(means, [0.05, 0.95])
+        told.append(f"{name} {values.mean():+.3f} [{low:+.3f}, {high:+.3f}]")
+    return f" ({len(hits)} runs; " + "; ".join(told) + ")"
 
 
 def main() -> None:
@@ -648,6 +682,7 @@ def main() -> None:
     parser.add_argument(
         "--variants", action="store_true", help="also TRACE with one thing changed at a time"
     )
+    parser.add_argument("--deciding", action="store_true", help="only the deciding listener")
     args = parser.parse_args()
     corpora = ("real", "demo") if args.corpus == "both" else (args.corpus,)
     all_rows, all_rounds = [], []
@@ -657,7 +692,13 @@ def main() -> None:
         (real_corpus if corpus == "real" else demo_corpus)(home)
         started = time.perf_counter()
         rows, rounds = evaluate(
-            corpus, home, list(range(args.seeds)), args.cutoffs, args.work / corpus, args.variants
+            corpus,
+            home,
+            list(range(args.seeds)),
+            args.cutoffs,
+            args.work / corpus,
+            args.variants,
+            args.deciding,
         )
         rows["corpus"] = corpus
         rounds["corpus"] = corpus
@@ -668,6 +709,7 @@ def main() -> None:
     rounds = pd.concat(all_rounds, ignore_index=True)
     if args.csv:
         rows.to_csv(args.csv, index=False)
+        rounds.to_csv(args.csv.with_suffix(".rounds.csv"), index=False)
     print(f"machine: {common.machine()}")
     print(summarise(rows, rounds))
 
