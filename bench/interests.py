@@ -50,6 +50,8 @@ VARIANTS = {
     "no split": variant(split=False, SPLIT_BY_ALBUM=False),
     "no split, spread 2.0 (before)": variant(split=False, SPLIT_BY_ALBUM=False, MIN_SPREAD=2.0),
     "split, at most 10 % of links crossing": variant(SPLIT_CROSSING=0.1),
+    "split, at most 25 % of links crossing": variant(SPLIT_CROSSING=0.25),
+    "split, at most 30 % of links crossing": variant(SPLIT_CROSSING=0.3),
     "no split by album": variant(SPLIT_BY_ALBUM=False),
     "no scattered tracks played far more (lift ≥ 2)": variant(ON_REPEAT_LIFT=0.0),
     "scattered tracks at lift ≥ 3": variant(ON_REPEAT_LIFT=3.0),
@@ -97,8 +99,10 @@ def main() -> None:
             for cutoff in (2, 4, 8):
                 until = listeners.START + pd.Timedelta(weeks=cutoff)
                 recommend.listen(world, listeners.plays(listener, library, until))
+                source = world.tracks.set_index("id")["source"]
                 for name, declared in declared_by_variant(world, params).items():
                     found = recommend.found(declared, listener, world.tracks)
+                    mains = [source.reindex(list(g)).mode().iat[0] for g in declared if g]
                     rows.append(
                         {
                             "variant": name,
@@ -107,6 +111,7 @@ def main() -> None:
                             "cutoff": cutoff,
                             "found": found,
                             "declared": len(declared),
+                            "false": sum(m not in listener.interests for m in mains),
                         }
                     )
     if args.csv:
@@ -117,6 +122,17 @@ def main() -> None:
     table["all"] = pd.DataFrame(rows).groupby("variant", sort=False)["found"].mean()
     print(f"{args.corpus}, seeds {args.seeds}, cutoffs 2/4/8 weeks — {common.machine()}")
     print((100 * table).round(0).astype(int).to_string())
+    cases = pd.DataFrame(rows)
+    declared = cases.pivot_table(
+        index="variant", columns="shape", values="declared", aggfunc="mean", sort=False
+    )
+    false = cases.pivot_table(
+        index="variant", columns="shape", values="false", aggfunc="mean", sort=False
+    )
+    print("\ninterests declared per listener (one per source turned to is right):")
+    print(declared.round(2).to_string())
+    print("\nof them false (their main source is not one the listener turned to):")
+    print(false.round(2).to_string())
 
 
 if __name__ == "__main__":
