@@ -91,6 +91,21 @@ def test_scanning_from_the_page(home, music):
     assert "From The Page" in set(app.dataframe[0].value["Title"])
 
 
+def test_scanning_a_candidate_pool_from_the_page(home, music):
+    make_track(music / "a.flac", {"title": "New To Me"})
+    app = run_page("app_pages/sources.py")
+    assert not any(t.label == "Pool name" for t in app.text_input)  # only with the switch
+    next(t for t in app.toggle if "candidate pool" in t.label).set_value(True).run()
+    next(t for t in app.text_input if t.label == "Pool name").input("from a friend")
+    next(t for t in app.text_input if t.label == "Music folder").input(str(music))
+    next(c for c in app.checkbox if "Analyse" in c.label).uncheck()
+    next(b for b in app.button if b.label == "Scan").click().run()
+    assert not app.exception
+    with Store() as store:
+        pools = store.execute("SELECT pool FROM tracks WHERE title = 'New To Me'").fetchall()
+    assert [tuple(p) for p in pools] == [("from a friend",)]
+
+
 def test_the_demo_says_so(store, music):
     """(AppTest's switch_page runs the page alone; the browser test checks every page.)"""
     make_track(music / "a.flac", {"title": "Alpha"})

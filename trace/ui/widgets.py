@@ -17,24 +17,30 @@ from trace.ui.jobs import run_job
 
 
 def scan_form(*, key: str, expanded: bool = True) -> None:
-    """A folder box and a Scan button; scans with a progress bar and shows the summary."""
+    """A folder box and a Scan button; scans with a progress bar and shows the summary.
+    The pool switch sits outside the form, so turning it on shows the pool's name box."""
+    as_pool = st.toggle(
+        "Scan as a candidate pool (new music to choose from, not my own library)",
+        key=f"{key}-as-pool",
+    )
     with st.form(key, border=expanded):
         folder = st.text_input(
             "Music folder",
             placeholder=str(Path.home() / "Music"),
             help="A folder on this computer; every subfolder is scanned too.",
         )
-        as_pool = st.toggle(
-            "Scan as a candidate pool (new music to choose from, not my own library)"
-        )
-        pool = st.text_input("Pool name (for a candidate pool)", value="new music")
+        pool = st.text_input("Pool name", value="new music") if as_pool else None
         analyse = st.checkbox(
             "Analyse the audio after scanning (on two cores about 650 tracks a minute on "
             "real files of 1–10 minutes, measured on a quiet machine; the time left is shown)",
             value=True,
         )
         submitted = st.form_submit_button("Scan", type="primary")
-    if submitted and run_scan(folder.strip(), pool=pool if as_pool else None) and analyse:
+    if (
+        submitted
+        and run_scan(folder.strip(), pool=(pool or "new music").strip() if as_pool else None)
+        and analyse
+    ):
         extract_with_progress()
 
 
