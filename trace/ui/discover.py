@@ -227,7 +227,11 @@ def decision_list(found: Candidates, keys: Inputs) -> None:
         args=(key, proposed["track_id"].to_numpy()),
         column_config=_columns(),
     )
-    st.caption("Each decision is saved at once; decided tracks leave this list.")
+    st.caption(
+        "Each decision is saved at once; decided tracks leave this list, and the rest "
+        "re-rank: what sounds like a track you approved rises (up to double its score), "
+        "what sounds like one you rejected sinks (down to half)."
+    )
     with st.expander("Every reason in full"):
         st.markdown(
             "\n".join(
