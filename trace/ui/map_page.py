@@ -150,19 +150,30 @@ def cluster_profiles(pipe, table: pd.DataFrame) -> None:
         # a key is a pitch class, not a quantity: its mean says nothing (nor the mode's)
         stats = stats[[f in charts.FEATURE_LABELS and f not in NOMINAL for f in stats.index]]
         shown = stats.reindex(stats["z"].abs().sort_values(ascending=False).index).head(8)
+        # short headers, so that none is cut at the column's width; the help says more
         right.dataframe(
             pd.DataFrame(
                 {
                     "Feature": [charts.feature_label(f) for f in shown.index],
-                    "Cluster mean": shown["cluster_mean"].round(2),
-                    "Library mean": shown["library_mean"].round(2),
-                    "Cluster median": shown["cluster_median"].round(2),
-                    "Library median": shown["library_median"].round(2),
-                    "Difference (library SDs)": shown["z"].round(2),
+                    "Mean": shown["cluster_mean"].round(2),
+                    "Library": shown["library_mean"].round(2),
+                    "Median": shown["cluster_median"].round(2),
+                    "Lib. median": shown["library_median"].round(2),
+                    "Gap (SD)": shown["z"].round(2),
                 }
             ),
             hide_index=True,
             width="stretch",
+            column_config={
+                "Mean": st.column_config.NumberColumn(help="The cluster's mean"),
+                "Library": st.column_config.NumberColumn(help="The whole library's mean"),
+                "Median": st.column_config.NumberColumn(help="The cluster's median"),
+                "Lib. median": st.column_config.NumberColumn(help="The library's median"),
+                "Gap (SD)": st.column_config.NumberColumn(
+                    help="How far the cluster's mean lies from the library's, in the "
+                    "library's standard deviations (the features are sorted by it)"
+                ),
+            },
         )
 
 
