@@ -371,20 +371,26 @@ def test_the_review_decides_one_at_a_time_and_undoes_even_after_the_last(demo_co
     assert [m.value for m in app.markdown if m.value.startswith("### ")] == titles[-1:]
 
 
-def test_the_review_counts_approvals_and_applies_them_to_the_whole_page(demo_copy):
+def test_a_decision_in_the_review_shows_on_the_whole_page_at_once(demo_copy):
     app = on_demo("app_pages/discover.py")
-    assert not [b for b in app.button if b.label == "Apply to the whole page"]
     title = next(m.value for m in app.markdown if m.value.startswith("### "))
+    listed_before = len(app.dataframe[0].value)  # the All candidates list
     button(app, "Approve").click().run()
+    second = next(m.value for m in app.markdown if m.value.startswith("### "))
     button(app, "Reject").click().run()
+    assert not app.exception, app.exception
     texts = [str(getattr(e, "proto", "")) for e in app.get("progress")]
     assert any("2 of " in t and "1 approved" in t for t in texts), texts
-    button(app, "Apply to the whole page").click().run()
-    assert not app.exception, app.exception
+    # the playlist lists the approval and the list has lost both, with no extra step
     assert not [c for c in app.caption if c.value == "Nothing approved yet."]
     artist, _, name = title.removeprefix("### ").partition(" – ")
     listed = app.dataframe[-1].value  # the approved tracks, in their editor
     assert list(zip(listed["Artist"], listed["Title"], strict=True)) == [(artist, name)]
+    remaining = app.dataframe[0].value
+    assert len(remaining) <= listed_before
+    for decided in (title, second):
+        a, _, t = decided.removeprefix("### ").partition(" – ")
+        assert (a, t) not in set(zip(remaining["Artist"], remaining["Title"], strict=True))
 
 
 def test_discover_accounts_for_every_candidate(demo_copy):

@@ -104,6 +104,8 @@ def test_review_plays_an_excerpt_approves_and_moves_on_and_a_map_click_plays(dem
             timeout=30_000,
         )
         page.get_by_text("1 of", exact=False).first.wait_for(timeout=10_000)
+        wait_idle(page)  # the whole page took the decision: the playlist lists it
+        assert page.get_by_text("Nothing approved yet.").count() == 0
         assert excerpt_plays(page)
         screenshot(page, "discover-review")
         with Store(demo_copy / "trace.sqlite3") as store:

@@ -3,9 +3,10 @@ see where it sits, then Approve, Reject or Later, with progress and undo.
 
 The candidates under review are fixed when review starts (for the current settings), so
 "7 of 25 decided" keeps its meaning while each decision reshapes the ranking. Decisions
-are stored at once; Later and the undo history live in the session. Only this part of the
-page reruns on a decision (a fragment), and the next candidates' excerpts are made in the
-background while the person listens.
+are stored at once; Later and the undo history live in the session. A decision draws the
+whole page again — the list re-ranked, the approvals below — which at 10,000 tracks
+costs a re-ranking of about 0.1 s (docs/PERFORMANCE.md); the next candidates' excerpts
+are made in the background while the person listens.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ def review(found: Candidates) -> None:
     _one_at_a_time(key, found.library)
 
 
-@st.fragment
 def _one_at_a_time(key: str, library: pd.DataFrame) -> None:
     state = st.session_state[key]
     batch = state["batch"]
@@ -46,12 +46,13 @@ def _one_at_a_time(key: str, library: pd.DataFrame) -> None:
     waiting = [c for c in batch if c["track_id"] not in decided]
     done = len(batch) - len(waiting)
     approved = sum(decided.get(c["track_id"]) == "approved" for c in batch)
+    earlier = len(decided) - done
     st.progress(
         done / len(batch),
-        text=f"**{done} of {len(batch)} decided**" + (f" · {approved} approved" if done else ""),
+        text=f"**{done} of {len(batch)} decided**"
+        + (f" · {approved} approved" if done else "")
+        + (f" · {earlier} decided before these (listed below when approved)" if earlier else ""),
     )
-    if done:
-        _apply_button("The list below and the playlist catch up when the page is drawn again")
     upcoming = [c for c in waiting if c["track_id"] not in state["later"]]
     if not upcoming:
         _finished(state, waiting)
@@ -171,17 +172,7 @@ def _finished(state: dict, waiting: list[dict]) -> None:
         st.info(f"Everything else is decided; {len(waiting)} left for later.")
         if st.button("Go through the ones left for later"):
             state["later"].clear()
-            st.rerun(scope="fragment")
+            st.rerun()
     else:
         st.success("Every candidate here is decided. Your approvals are listed below.")
     _undo_button(state)
-
-
-def _apply_button(note: str) -> None:
-    """Only the review reruns on a decision; this draws the whole page again with them."""
-    if st.button(
-        "Apply to the whole page",
-        icon=":material/refresh:",
-        help=f"{note}: rank again with your decisions and list your approvals below.",
-    ):
-        st.rerun()
