@@ -259,7 +259,7 @@ def _columns() -> dict:
             help="What a Random Forest trained on your library's genre tags guesses.",
         ),
         "Confidence": st.column_config.ProgressColumn(
-            "Confidence", min_value=0.0, max_value=1.0, format="percent", width="small"
+            "Confidence", min_value=0.0, max_value=1.0, format="percent", width=110
         ),
         "Why": st.column_config.TextColumn(
             "Why", width="large", help="Each reason in full: below the table, or in Review."

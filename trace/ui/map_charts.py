@@ -137,14 +137,20 @@ def selected(frame: pd.DataFrame, event) -> pd.Series:
 
 def sweep_heatmap(grid: pd.DataFrame) -> alt.Chart:
     """DBCV over min_cluster_size × min_samples, the suggested cell outlined."""
+    middle = (grid["dbcv"].min() + grid["dbcv"].max()) / 2
     frame = grid.assign(
         label=grid["clusters"].astype(str)
         + " · "
         + (grid["noise_share"] * 100).round().astype(int).astype(str)
-        + "%"
+        + "%",
+        dark=grid["dbcv"] > middle,  # a dark cell gets light text
     )
     base = alt.Chart(frame).encode(
-        x=alt.X("min_cluster_size:O", title="Smallest cluster (min_cluster_size)"),
+        x=alt.X(
+            "min_cluster_size:O",
+            title="Smallest cluster (min_cluster_size)",
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("min_samples:O", title="Density (min_samples)"),
     )
     cells = base.mark_rect().encode(
@@ -159,7 +165,9 @@ def sweep_heatmap(grid: pd.DataFrame) -> alt.Chart:
             alt.Tooltip("dbcv:Q", title="DBCV", format=".2f"),
         ],
     )
-    text = base.mark_text(fontSize=11, color="#111").encode(text="label:N")
+    text = base.mark_text(fontSize=11).encode(
+        text="label:N", color=alt.condition("datum.dark", alt.value("#fff"), alt.value("#111"))
+    )
     return (cells + text).properties(height=alt.Step(44))
 
 
@@ -263,9 +271,18 @@ def candidate_map(
     )
     neighbours = alt.Chart(near).mark_circle(size=90, color=ACCENT).encode(**scale, tooltip=tooltip)
     first = near[near["id"] == neighbour_ids[0]]
+    # the name goes on the side of the nearest track away from the candidate's ◆
+    left = len(first) and float(first["x"].iloc[0]) < float(candidate["x"].iloc[0])
+    below = len(first) and float(first["y"].iloc[0]) < float(candidate["y"].iloc[0])
     name = (
         alt.Chart(first.assign(name=first["artist"] + " – " + first["title"]))
-        .mark_text(align="left", dx=9, dy=-9, fontSize=12, color="#9aa0a6")
+        .mark_text(
+            align="right" if left else "left",
+            dx=-9 if left else 9,
+            dy=9 if below else -9,
+            fontSize=12,
+            color="#9aa0a6",
+        )
         .encode(**scale, text="name:N")
     )
     star = (
