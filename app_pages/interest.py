@@ -22,6 +22,7 @@ with st.sidebar:
         min_value=7.0,
         max_value=365.0,
         step=1.0,
+        format="%d",
         help="A play or an addition this many days before the latest one counts half as "
         "much as the latest; twice as long ago, a quarter.",
     )
