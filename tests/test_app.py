@@ -443,3 +443,14 @@ def test_a_changed_library_shows_the_last_map_until_the_new_one_is_drawn(demo_co
     assert not app.exception
     assert not [w for w in app.warning if "out of date" in w.value]
     assert any("Suggested:" in m.value for m in app.markdown)  # the job made the sweep too
+
+
+def test_the_key_histogram_names_the_twelve_pitch_classes():
+    import pandas as pd
+
+    from trace.ui import charts
+
+    chart = charts.feature_histogram(pd.DataFrame({"f_key": [0.0, 0, 4, 11]}), "key").to_dict()
+    rows = next(iter(chart["datasets"].values()))
+    assert [r["pitch"] for r in rows] == list(charts.PITCHES)
+    assert {r["pitch"]: r["tracks"] for r in rows if r["tracks"]} == {"C": 2, "E": 1, "B": 1}

@@ -38,7 +38,7 @@ FEATURE_LABELS = {
     "speechiness": "Speechiness (imported)",
     "liveness": "Liveness (imported)",
     "instrumentalness": "Instrumentalness (imported)",
-    "key": "Key (0 = C … 11 = B)",
+    "key": "Key",
     "mode": "Mode (1 major, 0 minor)",
     "key_confidence": "Key confidence",
     "duration_ms": "Length (ms)",
@@ -55,6 +55,9 @@ FEATURE_LABELS = {
 DEFAULT_HISTOGRAMS = ("tempo", "energy", "danceability", "loudness", "acousticness", "key")
 
 
+PITCHES = ("C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B")
+
+
 def feature_label(name: str) -> str:
     """A person-facing name for a feature column: ``"mfcc_03_mean"`` → ``"Mfcc 03 mean"``."""
     return FEATURE_LABELS.get(name) or name.replace("_", " ").capitalize()
@@ -67,6 +70,10 @@ def feature_histogram(
     values = table[f"f_{feature}"].astype(float)
     finite = values.dropna()
     edges = np.histogram_bin_edges(finite, bins=bins) if len(finite) else np.arange(2.0)
+    axis = alt.Axis()
+    if feature == "key":  # twelve pitch classes, named, one bar each
+        edges = np.arange(13) - 0.5
+        axis = alt.Axis(values=list(range(12)), labelExpr=f"{list(PITCHES)}[datum.value]")
     groups = {"All tracks": values}
     if recent is not None and recent.any():
         groups["Added recently"] = values[recent]
@@ -86,9 +93,11 @@ def feature_histogram(
             )
         )
     frame = pd.concat(frames, ignore_index=True)
+    if feature == "key":
+        frame["pitch"] = [PITCHES[i % 12] for i in (frame["start"] + 0.5).round().astype(int)]
     label = feature_label(feature)
     base = alt.Chart(frame).encode(
-        x=alt.X("start:Q", bin="binned", title=label),
+        x=alt.X("start:Q", bin="binned", title=label, axis=axis),
         x2="end:Q",
         y=alt.Y("share:Q", title="Share of tracks", axis=alt.Axis(format="%"), stack=None),
         color=alt.Color(
@@ -99,8 +108,14 @@ def feature_histogram(
         ),
         tooltip=[
             alt.Tooltip("group:N", title="Tracks"),
-            alt.Tooltip("start:Q", title="From", format=".3g"),
-            alt.Tooltip("end:Q", title="To", format=".3g"),
+            *(
+                [alt.Tooltip("pitch:N", title="Key")]
+                if feature == "key"
+                else [
+                    alt.Tooltip("start:Q", title="From", format=".3g"),
+                    alt.Tooltip("end:Q", title="To", format=".3g"),
+                ]
+            ),
             alt.Tooltip("tracks:Q", title="Count"),
             alt.Tooltip("share:Q", title="Share", format=".0%"),
         ],
