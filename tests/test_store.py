@@ -105,6 +105,32 @@ def test_the_decisions_fingerprint_says_which_tracks_went_which_way(store, monke
     assert store.fingerprint("decisions") == before
 
 
+def test_the_plays_fingerprint_says_which_plays(store):
+    """A history forgotten and another of the same size imported reuses the row ids."""
+    with store.batch():
+        a, b = (
+            store.execute(
+                "INSERT INTO tracks (title, added_at, updated_at) VALUES (?, 'x', 'y')", (t,)
+            ).lastrowid
+            for t in "ab"
+        )
+
+    def history(track: int, day: str) -> str:
+        with store.batch():
+            store.execute("DELETE FROM plays")
+            store.execute(
+                "INSERT INTO plays (track_id, played_at, ms_played, source, skipped) "
+                "VALUES (?, ?, 200000, 'test', 0)",
+                (track, day),
+            )
+        return store.fingerprint("plays")
+
+    first = history(a, "2026-11-01T10:00:00Z")
+    assert history(b, "2026-11-01T10:00:00Z") != first
+    assert history(a, "2026-11-02T10:00:00Z") != first
+    assert history(a, "2026-11-01T10:00:00Z") == first
+
+
 def test_the_library_and_the_candidates_have_fingerprints_of_their_own(store):
     def add(title: str, pool: str | None, signature: str) -> None:
         with store.batch():

@@ -325,7 +325,11 @@ class Store:
         "tracks": "SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM tracks",
         "files": "SELECT count(*) || ':' || coalesce(max(read_at), '') || ':' "
         "|| (SELECT count(*) FROM files WHERE status = 'ok') FROM files",
-        "plays": "SELECT count(*) || ':' || coalesce(max(id), 0) FROM plays",
+        # which plays, not only how many: plays deleted and others imported can reuse
+        # the same row ids (SQLite reuses the highest ones)
+        "plays": "SELECT count(*) || ':' || coalesce(max(id), 0) || ':' "
+        "|| total(track_id) || ':' || coalesce(max(played_at), '') || ':' "
+        "|| coalesce(min(played_at), '') FROM plays",
         # which tracks, which way: decisions taken at one time (a whole page applied, an
         # import) can share their count, time and approvals and still differ
         "decisions": "SELECT count(*) || ':' || coalesce(max(decided_at), '') || ':' "
