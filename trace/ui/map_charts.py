@@ -187,7 +187,7 @@ def mood_plane(axes: pd.DataFrame, *, valence_title: str, hover: pd.DataFrame) -
     )
     labels = (
         alt.Chart(regions.assign(v=(regions["v0"] + regions["v1"]) / 2, e=regions["e1"] - 0.03))
-        .mark_text(color="#bbb", fontSize=12)
+        .mark_text(color="#ddd", fontSize=12, fontWeight="bold")
         .encode(x="v:Q", y="e:Q", text="region:N")
     )
     if len(frame) > MOOD_POINTS:  # a density of many tracks reads better, and draws faster
@@ -222,7 +222,7 @@ def mood_plane(axes: pd.DataFrame, *, valence_title: str, hover: pd.DataFrame) -
             ],
         )
     )
-    return (shading + labels + points).properties(height=420)
+    return (shading + points + labels).properties(height=420)  # the names over the dots
 
 
 def confusion(matrix: pd.DataFrame) -> alt.Chart:
