@@ -53,6 +53,8 @@ VARIANTS = {
     "split, at most 25 % of links crossing": variant(SPLIT_CROSSING=0.25),
     "split, at most 30 % of links crossing": variant(SPLIT_CROSSING=0.3),
     "no split by album": variant(SPLIT_BY_ALBUM=False),
+    "an interest of 2 tracks or more (not 3), halves of 3": variant(MIN_TRACKS=2),
+    "an interest of 2 tracks or more, halves of 2": variant(MIN_TRACKS=2, MIN_SPLIT_TRACKS=2),
     "no scattered tracks played far more (lift ≥ 2)": variant(ON_REPEAT_LIFT=0.0),
     "scattered tracks at lift ≥ 3": variant(ON_REPEAT_LIFT=3.0),
     "scattered tracks at lift ≥ 5": variant(ON_REPEAT_LIFT=5.0),

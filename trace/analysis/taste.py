@@ -49,7 +49,9 @@ SEED_LIFT = 1.2
 MIN_LIFT = 1.3
 MIN_SHARE = 0.05
 MIN_Z = 3.0
-MIN_TRACKS = 3
+MIN_TRACKS = 2
+MIN_SPLIT_TRACKS = 3
+"""Each half of a split group holds at least this many tracks (see :func:`_split`)."""
 MIN_SPREAD = 1.3
 SPLIT_CROSSING = 0.2
 """At most this share of a group's k-NN links may cross a split (see :func:`_split`)."""
@@ -235,11 +237,13 @@ def _split(
     - Ward linkage on their features cuts them where few of the group's k-NN links cross
       (:func:`_crossing`): two interests that touch on the map stay two, one interest
       stays whole."""
-    if len(members) < 2 * MIN_TRACKS or not _stands_out(weights, members, min_lift):
+    if len(members) < 2 * MIN_SPLIT_TRACKS or not _stands_out(weights, members, min_lift):
         return [members]
     for halves in _halves(weights, values, neighbours, members, albums):
         parts = [members[halves == 0], members[halves == 1]]
-        if all(_stands_out(weights, part, min_lift) for part in parts):
+        if all(
+            len(part) >= MIN_SPLIT_TRACKS and _stands_out(weights, part, min_lift) for part in parts
+        ):
             return [
                 piece
                 for part in parts
