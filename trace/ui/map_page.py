@@ -50,6 +50,8 @@ def map_settings() -> None:
             "n_components",
             min_value=2,
             max_value=15,
+            help="The clusters are found in a space of this many dimensions, made by UMAP "
+            "from the features; the 2-D map only draws them. More keeps more detail apart.",
         )
         cached.setting(
             st.slider,
@@ -61,7 +63,16 @@ def map_settings() -> None:
             step=0.05,
             help="Only the drawing changes; the clusters do not.",
         )
-        cached.setting(st.selectbox, "Distance", "embed", "metric", options=METRICS)
+        cached.setting(
+            st.selectbox,
+            "Distance",
+            "embed",
+            "metric",
+            options=METRICS,
+            help="How unlike two tracks are, over the scaled features: euclidean (straight "
+            "line) suits most libraries; manhattan adds up the differences, so one feature "
+            "far off counts less; cosine compares the features' proportions only.",
+        )
         st.header("Cluster settings")
         cached.setting(
             st.slider,
@@ -70,6 +81,8 @@ def map_settings() -> None:
             "min_cluster_size",
             min_value=3,
             max_value=200,
+            help="Fewer tracks than this never make a cluster of their own. Larger: fewer, "
+            "broader clusters; the sweep below suggests a value.",
         )
         cached.setting(
             st.slider,
@@ -80,6 +93,8 @@ def map_settings() -> None:
             max_value=100,
             convert=lambda value: value or None,
             shown=lambda value: value or 0,
+            help="How crowded a track's surroundings must be for it to count as part of a "
+            "cluster. Higher: more tracks are left in no cluster.",
         )
         cached.setting(
             st.slider,
@@ -89,6 +104,8 @@ def map_settings() -> None:
             min_value=0.0,
             max_value=2.0,
             step=0.05,
+            help="Clusters closer than this in the cluster space are merged into one "
+            "(0: never). Raise it when one style is cut into many small clusters.",
         )
         cached.setting(
             st.radio,
@@ -97,6 +114,8 @@ def map_settings() -> None:
             "cluster_selection_method",
             options=SELECTION_METHODS,
             format_func={"eom": "Excess of mass (fewer, larger)", "leaf": "Leaf (many, small)"}.get,
+            help="Excess of mass keeps the clusters that last longest as the density "
+            "changes: a few broad ones. Leaf takes the finest ones HDBSCAN finds.",
         )
 
 
