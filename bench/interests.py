@@ -46,14 +46,14 @@ def variant(split: bool = True, **values):
 
 
 VARIANTS = {
-    "TRACE (split by album or few links crossing; scattered tracks at lift ≥ 2)": variant(),
+    "TRACE (split by album or few links crossing; scattered tracks at lift ≥ 2; z ≥ 4)": variant(),
+    "a rise of 3 standard errors (before)": variant(MIN_Z=3.0),
     "no split": variant(split=False, SPLIT_BY_ALBUM=False),
     "no split, spread 2.0 (before)": variant(split=False, SPLIT_BY_ALBUM=False, MIN_SPREAD=2.0),
     "split, at most 10 % of links crossing": variant(SPLIT_CROSSING=0.1),
     "split, at most 25 % of links crossing": variant(SPLIT_CROSSING=0.25),
     "split, at most 30 % of links crossing": variant(SPLIT_CROSSING=0.3),
     "no split by album": variant(SPLIT_BY_ALBUM=False),
-    "an interest of 2 tracks or more (not 3), halves of 3": variant(MIN_TRACKS=2),
     "an interest of 2 tracks or more, halves of 2": variant(MIN_TRACKS=2, MIN_SPLIT_TRACKS=2),
     "no scattered tracks played far more (lift ≥ 2)": variant(ON_REPEAT_LIFT=0.0),
     "scattered tracks at lift ≥ 3": variant(ON_REPEAT_LIFT=3.0),

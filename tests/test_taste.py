@@ -192,6 +192,54 @@ def test_two_tracks_far_apart_played_lately_are_an_interest_one_alone_is_not():
     assert find_interests(weights_with([5]), graph, points) == []
 
 
+def shares(boosted: dict[int, float], usual: np.ndarray | None = None) -> taste.TasteWeights:
+    """Exact shares, no sampling: ``usual`` (even by default) and recent shares where the
+    tracks of ``boosted`` get their value (a share) and the others the rest, in
+    proportion to their usual share; worth 1,000 plays."""
+    n = BLOBS * PER_BLOB
+    usual = np.full(n, 1 / n) if usual is None else usual / usual.sum()
+    recent = usual.copy()
+    rest = np.setdiff1d(np.arange(n), list(boosted))
+    recent[rest] *= (1 - sum(boosted.values())) / recent[rest].sum()
+    recent[list(boosted)] = list(boosted.values())
+    return taste.TasteWeights(recent, usual, recent > 0, effective_plays=1000.0)
+
+
+def test_tracks_played_far_more_whose_neighbours_were_not_are_an_interest():
+    """Six tracks far apart, each played 2.7× its usual share: no neighbourhood rises
+    (their neighbours were played a little less), so only the scattered rule finds them.
+    It used to take only tracks whose neighbourhood rose, and found nothing here."""
+    points, _ = library()
+    graph = neighbours(points)
+    chosen = [5, 35, 65, 95, 125, 155]
+    weights = shares({t: 2.7 / len(graph) for t in chosen})
+    near = graph[:, : taste.NEIGHBOURHOOD]
+    assert taste.neighbourhood_lift(weights, near).max() < taste.SEED_LIFT
+    found = find_interests(weights, graph, points)
+    assert [sorted(int(r) for r in i.rows) for i in found] == [chosen]
+
+
+def test_one_track_played_most_is_an_interest_when_its_companions_rise_too():
+    """Four tracks of one source: one takes half the recent listening, the other three
+    three times their usual share. Their weight is worth 1.2 tracks, but without the
+    first the rest still rises well beyond chance: an interest, not a song on repeat.
+    One song on repeat with a track never played before, played a little, is not."""
+    points, _ = library()
+    graph = neighbours(points)
+    n = len(graph)
+    weights = shares({5: 0.5, 6: 3 / n, 7: 3 / n, 8: 3 / n})
+    assert taste._spread(weights.recent[[5, 6, 7, 8]]) < taste.MIN_SPREAD
+    found = find_interests(weights, graph, points)
+    assert len(found) == 1 and int(found[0].rows[0]) == 5
+    assert {5, 6, 7, 8} <= {int(r) for r in found[0].rows}
+
+    usual = np.ones(n)
+    usual[9] = 0
+    repeat = shares({5: 0.5, 9: 0.004}, usual)
+    assert repeat.lift[9] >= taste.ON_REPEAT_LIFT
+    assert find_interests(repeat, graph, points) == []
+
+
 def test_a_listener_whose_habits_did_not_change_has_no_interest():
     points, ids = library()
     for seed in range(5):

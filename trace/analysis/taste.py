@@ -21,13 +21,13 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
    at least :data:`MIN_LIFT`, the rise is :data:`MIN_Z` standard errors beyond chance
    (the recent share is a sample of about ``effective_plays`` plays: a short history
    needs a clearer change than a long one), it holds at least :data:`MIN_TRACKS` played
-   tracks and its recent weight is spread over the equivalent of :data:`MIN_SPREAD`
-   tracks or more: one song on repeat is not a
-   trend, and a listener whose habits have not changed gets none.
+   tracks, and its rise is not one song on repeat: its recent weight is spread over the
+   equivalent of :data:`MIN_SPREAD` tracks or more, or, without its most played track,
+   the rest still rises on its own. A listener whose habits have not changed gets none.
 4. **Scattered tracks.** Tracks played at least :data:`ON_REPEAT_LIFT` times their
    usual share that no group holds — a few tracks the person turned to, far apart in
-   sound (an interest the library holds only a handful of) — are gathered into one
-   group, which is an interest on the same terms.
+   sound (an interest the library holds only a handful of), whose neighbours were not
+   played more — are gathered into one group, which is an interest on the same terms.
 
 The interests are what candidates are ranked for (:mod:`trace.analysis.recommend`);
 clusters stay the words they are described in.
@@ -48,7 +48,8 @@ from sklearn.cluster import AgglomerativeClustering
 SEED_LIFT = 1.2
 MIN_LIFT = 1.3
 MIN_SHARE = 0.05
-MIN_Z = 3.0
+MIN_Z = 4.0
+"""Standard errors: many groups are tested, so one must rise well beyond chance."""
 MIN_TRACKS = 2
 MIN_SPLIT_TRACKS = 3
 """Each half of a split group holds at least this many tracks (see :func:`_split`)."""
@@ -133,6 +134,13 @@ def smooth(values: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
     return values[neighbours].mean(axis=1)
 
 
+def neighbourhood_lift(weights: TasteWeights, near: np.ndarray) -> np.ndarray:
+    """Each track's recent share over its usual one, both averaged over its neighbours
+    ``near[i]`` (itself included), with a floor of half an even share."""
+    floor = 0.5 / len(weights.recent)
+    return (smooth(weights.recent, near) + floor) / (smooth(weights.usual, near) + floor)
+
+
 @dataclass(frozen=True)
 class Interest:
     """A group of library tracks the person has been into lately."""
@@ -165,16 +173,12 @@ def find_interests(
     n = len(weights.recent)
     if n == 0 or weights.recent.sum() == 0:
         return []
-    k = min(NEIGHBOURHOOD, neighbours.shape[1])
-    near = neighbours[:, :k]
-    recent, usual = smooth(weights.recent, near), smooth(weights.usual, near)
-    floor = 0.5 / n
-    seeds = (recent + floor) / (usual + floor) >= SEED_LIFT
-    if not seeds.any():
-        return []
-    pairs = [(i, j) for i in np.flatnonzero(seeds) for j in near[i] if seeds[j] and i != j]
+    near = neighbours[:, : min(NEIGHBOURHOOD, neighbours.shape[1])]
+    seeds = neighbourhood_lift(weights, near) >= SEED_LIFT
     # a group's members are the tracks that drive it: played more lately than usually
-    driving = seeds & (weights.recent > 0) & (weights.recent >= weights.usual)
+    rising = (weights.recent > 0) & (weights.recent >= weights.usual)
+    driving = seeds & rising
+    pairs = [(i, j) for i in np.flatnonzero(seeds) for j in near[i] if seeds[j] and i != j]
     for codes in tags:
         pairs += _same_tag_pairs(codes, seeds)
     rows, cols = (np.array(x, dtype=int) for x in zip(*pairs, strict=True)) if pairs else ([], [])
@@ -191,11 +195,12 @@ def find_interests(
     groups = [p for g in groups for p in split(g) if _stands_out(weights, p, min_lift)]
     if ON_REPEAT_LIFT:
         # tracks played far above their usual share that no group holds: a few tracks,
-        # scattered in sound, the person turned to (one interest, or two albums' worth)
+        # scattered in sound, the person turned to (one interest, or two albums' worth);
+        # their neighbourhoods need not rise, as the neighbours were not played more
         taken = np.zeros(n, bool)
         for group in groups:
             taken[group] = True
-        scattered = np.flatnonzero(driving & ~taken & (weights.lift >= ON_REPEAT_LIFT))
+        scattered = np.flatnonzero(rising & ~taken & (weights.lift >= ON_REPEAT_LIFT))
         groups += [p for p in split(scattered) if _stands_out(weights, p, min_lift)]
     found = [
         Interest(
@@ -216,7 +221,23 @@ def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> 
         and share / max(usual_share, 1e-9) >= min_lift
         and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
         and len(members) >= MIN_TRACKS
-        and _spread(weights.recent[members]) >= MIN_SPREAD
+        and not _one_song_on_repeat(weights, members, min_lift)
+    )
+
+
+def _one_song_on_repeat(weights: TasteWeights, members: np.ndarray, min_lift: float) -> bool:
+    """Whether the rise of ``members`` is one track's: their recent weight is worth fewer
+    than :data:`MIN_SPREAD` tracks, and without the most played one the rest does not rise
+    on its own (lift and standard errors as :func:`_stands_out`'s, each track's usual
+    share at least half an even share, so a track never played before is no evidence)."""
+    if _spread(weights.recent[members]) >= MIN_SPREAD:
+        return False
+    rest = members[np.argsort(-weights.recent[members], kind="stable")[1:]]
+    share = weights.recent[rest].sum()
+    usual_share = np.maximum(weights.usual[rest], 0.5 / len(weights.usual)).sum()
+    return not (
+        share / usual_share >= min_lift
+        and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
     )
 
 
