@@ -192,17 +192,19 @@ def test_two_tracks_far_apart_played_lately_are_an_interest_one_alone_is_not():
     assert find_interests(weights_with([5]), graph, points) == []
 
 
-def shares(boosted: dict[int, float], usual: np.ndarray | None = None) -> taste.TasteWeights:
+def shares(
+    boosted: dict[int, float], usual: np.ndarray | None = None, plays: float = 1000.0
+) -> taste.TasteWeights:
     """Exact shares, no sampling: ``usual`` (even by default) and recent shares where the
     tracks of ``boosted`` get their value (a share) and the others the rest, in
-    proportion to their usual share; worth 1,000 plays."""
+    proportion to their usual share; worth ``plays`` plays."""
     n = BLOBS * PER_BLOB
     usual = np.full(n, 1 / n) if usual is None else usual / usual.sum()
     recent = usual.copy()
     rest = np.setdiff1d(np.arange(n), list(boosted))
     recent[rest] *= (1 - sum(boosted.values())) / recent[rest].sum()
     recent[list(boosted)] = list(boosted.values())
-    return taste.TasteWeights(recent, usual, recent > 0, effective_plays=1000.0)
+    return taste.TasteWeights(recent, usual, recent > 0, effective_plays=plays)
 
 
 def test_tracks_played_far_more_whose_neighbours_were_not_are_an_interest():
@@ -217,6 +219,28 @@ def test_tracks_played_far_more_whose_neighbours_were_not_are_an_interest():
     assert taste.neighbourhood_lift(weights, near).max() < taste.SEED_LIFT
     found = find_interests(weights, graph, points)
     assert [sorted(int(r) for r in i.rows) for i in found] == [chosen]
+
+
+def test_many_tracks_each_a_little_above_chance_are_not_an_interest():
+    """A short history (worth 300 plays): fourteen tracks far apart, each at 2.5× its
+    usual share, which for one track is within chance. Together they would seem to rise
+    (picking the highest lifts of many tracks makes it so), so each scattered track must
+    rise beyond chance on its own."""
+    points, _ = library()
+    graph = neighbours(points)
+    chosen: list[int] = []
+    for track in range(len(graph)):
+        near = set(graph[track, :5])
+        if len(chosen) < 14 and not any(near & set(graph[c, :5]) for c in chosen):
+            chosen.append(track)
+    assert len(chosen) == 14
+    weights = shares({t: 2.5 / len(graph) for t in chosen}, plays=300.0)
+    assert (taste._track_z(weights)[chosen] < taste.TRACK_Z).all()
+    assert find_interests(weights, graph, points) == []
+    with patch.object(taste, "TRACK_Z", 0.0):
+        assert [sorted(int(r) for r in i.rows) for i in find_interests(weights, graph, points)] == [
+            sorted(chosen)
+        ]
 
 
 def test_one_track_played_most_is_an_interest_when_its_companions_rise_too():

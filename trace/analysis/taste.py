@@ -27,7 +27,8 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
 4. **Scattered tracks.** Tracks played at least :data:`ON_REPEAT_LIFT` times their
    usual share that no group holds — a few tracks the person turned to, far apart in
    sound (an interest the library holds only a handful of), whose neighbours were not
-   played more — are gathered into one group, which is an interest on the same terms.
+   played more, each risen beyond chance on its own (:data:`TRACK_Z`) — are gathered
+   into one group, which is an interest on the same terms.
 
 The interests are what candidates are ranked for (:mod:`trace.analysis.recommend`);
 clusters stay the words they are described in.
@@ -61,8 +62,12 @@ SPLIT_BY_ALBUM = True
 NEIGHBOURHOOD = 5
 """How many nearest tracks (itself included) a track's shares are averaged over."""
 ON_REPEAT_LIFT = 2.0
-"""Driving tracks at least this far above their usual share that no group holds are
-gathered into one group (0: never): a few tracks, scattered in sound, played lately."""
+"""Tracks at least this far above their usual share that no group holds are gathered
+into one group (0: never): a few tracks, scattered in sound, played lately …"""
+TRACK_Z = 2.0
+"""… each risen by at least this many standard errors on its own: picked from many
+tracks played a handful of times, the highest lifts are chance, and together they would
+seem to rise."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,9 @@ def find_interests(
         taken = np.zeros(n, bool)
         for group in groups:
             taken[group] = True
-        scattered = np.flatnonzero(rising & ~taken & (weights.lift >= ON_REPEAT_LIFT))
+        scattered = np.flatnonzero(
+            rising & ~taken & (weights.lift >= ON_REPEAT_LIFT) & (_track_z(weights) >= TRACK_Z)
+        )
         groups += [p for p in split(scattered) if _stands_out(weights, p, min_lift)]
     found = [
         Interest(
@@ -211,6 +218,15 @@ def find_interests(
         for members in groups
     ]
     return sorted(found, key=lambda i: -i.recent_share)
+
+
+def _track_z(weights: TasteWeights) -> np.ndarray:
+    """Each track's own rise in standard errors (:func:`rise_z`), its usual share at least
+    half an even share: a track played once before and twice lately has not risen."""
+    usual = np.clip(weights.usual, 0.5 / len(weights.usual), 1 - 1e-9)
+    return (weights.recent - usual) / np.sqrt(
+        usual * (1 - usual) / max(weights.effective_plays, 1.0)
+    )
 
 
 def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> bool:
