@@ -105,10 +105,11 @@ def taste_weights(events: pd.DataFrame, ids: np.ndarray, half_life_days: float) 
     return TasteWeights(recent / recent.sum(), usual / usual.sum(), recent > 0, effective)
 
 
-def rise_z(recent_share: float, usual_share: float, effective_plays: float) -> float:
+def rise_z(recent_share, usual_share, effective_plays: float):
     """How many standard errors the recent share lies above the usual one, the recent
-    share read as a sample of ``effective_plays`` plays from the usual habits."""
-    p = min(max(usual_share, 1e-9), 1 - 1e-9)
+    share read as a sample of ``effective_plays`` plays from the usual habits (numbers,
+    or arrays of them)."""
+    p = np.clip(usual_share, 1e-9, 1 - 1e-9)
     return (recent_share - p) / np.sqrt(p * (1 - p) / max(effective_plays, 1.0))
 
 
@@ -223,10 +224,8 @@ def find_interests(
 def _track_z(weights: TasteWeights) -> np.ndarray:
     """Each track's own rise in standard errors (:func:`rise_z`), its usual share at least
     half an even share: a track played once before and twice lately has not risen."""
-    usual = np.clip(weights.usual, 0.5 / len(weights.usual), 1 - 1e-9)
-    return (weights.recent - usual) / np.sqrt(
-        usual * (1 - usual) / max(weights.effective_plays, 1.0)
-    )
+    usual = np.maximum(weights.usual, 0.5 / len(weights.usual))
+    return rise_z(weights.recent, usual, weights.effective_plays)
 
 
 def _stands_out(weights: TasteWeights, members: np.ndarray, min_lift: float) -> bool:
