@@ -381,9 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_extraction_options(weekly)
     weekly.set_defaults(run=cmd_weekly)
 
+    from trace.sources.catalogue.commands import add_parser as add_catalogue
     from trace.sources.spotify.commands import add_parser as add_spotify
 
     add_spotify(commands, interest_artists=_interest_artists)
+    add_catalogue(commands, interest_artists=_interest_artists)
 
     for sub in (scan, extract, importer):
         sub.add_argument(

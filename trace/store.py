@@ -209,6 +209,26 @@ CREATE INDEX features_extracted ON features(extracted_at);
 CREATE INDEX imported_features_at ON imported_features(imported_at);
 """
 
+PREVIEWS_V7 = """
+-- Audio for tracks without a file: a catalogue's 30 s preview, found by ISRC or by name
+-- (or brought by the catalogue's discovery). The clip's features are stored like a
+-- file's, under the clip's content signature.
+CREATE TABLE previews (
+    track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('found', 'not found', 'failed')),
+    how TEXT,                                -- 'isrc', 'search', 'itunes', 'discover'
+    service TEXT,                            -- 'deezer' or 'itunes'
+    service_id TEXT,                         -- the service's track id
+    link TEXT,                               -- the track's page on the service
+    signature TEXT,                          -- content signature of the analysed clip
+    reason TEXT NOT NULL DEFAULT '',         -- why not found, or why it failed
+    looked_up_at TEXT NOT NULL
+);
+CREATE INDEX previews_signature ON previews(signature);
+CREATE INDEX previews_service ON previews(service, service_id);
+CREATE INDEX previews_at ON previews(looked_up_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     SCHEMA_V1,
     FEATURES_V2,
@@ -216,6 +236,7 @@ MIGRATIONS: tuple[str, ...] = (
     MUSICBRAINZ_V4,
     DECODER_V5,
     FINGERPRINTS_V6,
+    PREVIEWS_V7,
 )
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""
 
@@ -340,8 +361,10 @@ class Store:
         "feature_errors": "SELECT count(*) FROM feature_errors",
         "imported": "SELECT count(*) || ':' || coalesce(max(imported_at), '') "
         "FROM imported_features",
+        "previews": "SELECT count(*) || ':' || coalesce(max(looked_up_at), '') || ':' "
+        "|| total(signature IS NOT NULL) FROM previews",
     }
-    FEATURE_PARTS = ("tracks", "files", "features", "imported")
+    FEATURE_PARTS = ("tracks", "files", "features", "imported", "previews")
     """What the feature table depends on (not plays or decisions)."""
 
     _SIDE_PARTS: ClassVar[dict[str, str]] = {
@@ -355,6 +378,9 @@ class Store:
         "WHERE {side}",
         "imported": "SELECT count(*) || ':' || coalesce(max(i.imported_at), '') "
         "FROM imported_features i JOIN tracks ON tracks.id = i.track_id WHERE {side}",
+        "previews": "SELECT count(*) || ':' || coalesce(max(p.looked_up_at), '') || ':' "
+        "|| total(p.signature IS NOT NULL) FROM previews p "
+        "JOIN tracks ON tracks.id = p.track_id WHERE {side}",
     }
 
     def side_fingerprint(self, *, pool: bool) -> str:

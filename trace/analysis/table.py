@@ -1,9 +1,12 @@
 """The track × feature table: tags, file facts and features, one row per track.
 
-A track's features are its own, extracted from its audio by the current extractor;
-columns its audio cannot give (valence, speechiness, liveness, instrumentalness) and
-tracks without audio are filled from imported features (CSV, Spotify) where there are
-any. ``feature_source`` says where each row's features came from.
+A track's features are its own, extracted from its audio by the current extractor: its
+file's, or else its catalogue preview's (a 30 s clip, one window). Columns its audio
+cannot give (valence, speechiness, liveness, instrumentalness) and tracks without audio
+are filled from imported features (CSV, Spotify) where there are any.
+``feature_source`` says where each row's features came from (``audio``, ``preview``,
+``imported`` or ``none``), ``audio_service`` and ``audio_id`` which catalogue track a
+preview is.
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> 
         "SELECT signature, data FROM features WHERE extractor = ?", (extractor,)
     ).set_index("signature")["data"]
     tracks["own"] = tracks["signature"].map(own)
+    previews = store.frame(
+        "SELECT track_id, service, service_id, signature FROM previews WHERE status = 'found'"
+    ).set_index("track_id")
+    preview = tracks["id"].map(previews["signature"]).map(own)
+    from_preview = tracks["own"].isna() & preview.notna()
+    tracks["own"] = tracks["own"].where(~from_preview, preview)
     imported = (
         store.frame("SELECT track_id, data FROM imported_features ORDER BY imported_at")
         .drop_duplicates("track_id", keep="last")
@@ -69,9 +78,12 @@ def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> 
     source = pd.Series("none", index=tracks.index)
     source[tracks["imported"].notna()] = "imported"
     source[tracks["own"].notna()] = "audio"
+    source[from_preview] = "preview"
     table = tracks.drop(columns=["own", "imported", "artists", "genres"])
     table = pd.concat([table, features.add_prefix("f_")], axis=1)
     table["feature_source"] = source
+    table["audio_service"] = tracks["id"].map(previews["service"]).where(from_preview)
+    table["audio_id"] = tracks["id"].map(previews["service_id"]).where(from_preview)
     return table
 
 

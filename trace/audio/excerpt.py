@@ -193,11 +193,14 @@ def encode_opus(stereo: np.ndarray, *, rate: int = RATE, bitrate: int = BITRATE)
     return buffer.getvalue()
 
 
-def bound_cache(folder: Path, *, limit_bytes: int, keep: Path | None = None) -> int:
-    """Delete the least recently used excerpts until the folder holds at most
-    ``limit_bytes`` (``keep`` stays, however large); how many were deleted."""
+def bound_cache(
+    folder: Path, *, limit_bytes: int, keep: Path | None = None, pattern: str = "*.ogg"
+) -> int:
+    """Delete the least recently used files matching ``pattern`` (the excerpts) until the
+    folder holds at most ``limit_bytes`` (``keep`` stays, however large); how many were
+    deleted."""
     entries = []
-    for path in folder.glob("*.ogg"):
+    for path in folder.glob(pattern):
         try:
             stat = path.stat()
         except FileNotFoundError:  # another session evicted it first

@@ -110,12 +110,12 @@ def extract_library(
     for outcome in _outcomes(jobs, windows, workers):
         batch.append(outcome)
         if len(batch) >= BATCH_SIZE or time.monotonic() - last_write > BATCH_SECONDS:
-            _write(store, extractor, batch, summary)
+            write_outcomes(store, extractor, batch, summary)
             batch, last_write = [], time.monotonic()
             done = summary.extracted + summary.failed
             message = f"Analysed {done:,} of {total:,} tracks"
             report(done, total, with_pace(message, pace.text(done, total)))
-    _write(store, extractor, batch, summary)
+    write_outcomes(store, extractor, batch, summary)
     summary.seconds = time.perf_counter() - started
     report(total, total, str(summary))
     return summary
@@ -124,20 +124,20 @@ def extract_library(
 def _outcomes(jobs: list[Job], windows: Windows, workers: int) -> Iterator[Outcome]:
     if workers == 1:
         with threadpool_limits(limits=1):  # see trace.audio.warm
-            yield from (_run(job, windows) for job in jobs)
+            yield from (run_job(job, windows) for job in jobs)
         return
     # The fork server imports trace.audio.warm once, so each worker forked from it starts with
     # librosa imported and numba's functions compiled (about 4.5 s saved per worker).
     with worker_pool(workers, preload=["trace.audio.warm"]) as pool:
         # On an exception (Ctrl-C included) the pool is terminated; written batches stay.
-        yield from pool.imap_unordered(_run_with_windows, ((job, windows) for job in jobs))
+        yield from pool.imap_unordered(run_job_with_windows, ((job, windows) for job in jobs))
 
 
-def _run_with_windows(item: tuple[Job, Windows]) -> Outcome:
-    return _run(*item)
+def run_job_with_windows(item: tuple[Job, Windows]) -> Outcome:
+    return run_job(*item)
 
 
-def _run(job: Job, windows: Windows) -> Outcome:
+def run_job(job: Job, windows: Windows) -> Outcome:
     try:
         decoded = decode_windows(job.path, windows=windows)
         return Outcome(job, analyse(decoded), decoder=decoded.decoder)
@@ -152,7 +152,9 @@ def _run(job: Job, windows: Windows) -> Outcome:
         return Outcome(job, None, "analysis failed", f"{type(error).__name__}: {error}")
 
 
-def _write(store: Store, extractor: str, outcomes: list[Outcome], summary: ExtractSummary) -> None:
+def write_outcomes(
+    store: Store, extractor: str, outcomes: list[Outcome], summary: ExtractSummary
+) -> None:
     if not outcomes:
         return
     with store.batch():

@@ -50,6 +50,7 @@ MERGED_TABLES = (
     ("spotify_playlist_items", "track_id"),
     ("imported_features", "track_id"),
     ("decisions", "track_id"),
+    ("previews", "track_id"),
 )
 
 
@@ -237,6 +238,26 @@ def _same_recording(query: str, choice: str, duration: float, local_duration: fl
         and _numbers(query) == _numbers(choice)
         and recording_words(query) == recording_words(choice)
     )
+
+
+def same_recording(
+    artist: str | None,
+    title: str | None,
+    duration: float | None,
+    other_artist: str | None,
+    other_title: str | None,
+    other_duration: float | None,
+) -> bool:
+    """Whether a track found by name elsewhere (a catalogue's search) is the recording a
+    stored track is, by the rules a Spotify track meets a local file by: names at least
+    :data:`MIN_SIMILARITY` alike, then :func:`_same_recording` (length, title, numbers,
+    and never a live take, a remix or another kind of recording)."""
+    key, other = match_key(artist, title), match_key(other_artist, other_title)
+    if key is None or other is None:
+        return False
+    spaced, other_spaced = key.replace("\x1f", " "), other.replace("\x1f", " ")
+    score = max(fuzz.token_sort_ratio(spaced, other_spaced), fuzz.ratio(spaced, other_spaced))
+    return score >= MIN_SIMILARITY and _same_recording(key, other, duration, other_duration)
 
 
 def _titles_close(title: str, other: str) -> bool:
