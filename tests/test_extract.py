@@ -87,6 +87,7 @@ def test_parallel_workers_give_the_same_numbers(library, store, tmp_path):
 
 def test_an_interrupted_run_keeps_its_batches(library, store, monkeypatch):
     monkeypatch.setattr(extract_module, "BATCH_SIZE", 2)
+    monkeypatch.setattr(extract_module, "BATCH_SECONDS", 1e9)  # a slow, busy machine too
 
     def stop_after_first_batch(done, total, message):
         if done >= 2:
