@@ -6,7 +6,7 @@ import streamlit as st
 
 from trace import config, demo
 from trace.store import Store
-from trace.ui import charts, data, spotify, widgets
+from trace.ui import catalogue, charts, data, spotify, widgets
 
 st.title("Sources")
 database, fingerprint = data.library_key()
@@ -33,13 +33,13 @@ spotify.history_form()
 
 st.subheader("Audio analysis")
 table = data.features(database, fingerprint)
-missing = int((table["feature_source"] == "none").sum())
-st.write(
-    f"{charts.plural(len(table) - missing, 'track')} of {len(table):,} have audio features."
-    + (f" {missing:,} are waiting for analysis." if missing else "")
-)
-if st.button("Analyse new and changed files", disabled=not missing):
+st.write(charts.audio_status(table))
+waiting = int(((table["feature_source"] == "none") & table["path"].notna()).sum())
+if st.button("Analyse new and changed files", disabled=not waiting):
     widgets.extract_with_progress()
+
+st.subheader("Catalogue previews")
+catalogue.section(database)
 
 st.subheader("Imports")
 st.write(

@@ -2,8 +2,11 @@
 
 1. rescans every folder TRACE knows (library and candidate pools);
 2. syncs with Spotify when it is connected;
-3. extracts the features of what is new;
-4. analyses with the settings saved from the dashboard and ranks the candidates;
+3. extracts the features of what is new and, when the catalogue is turned on, hears the
+   tracks without a file through their 30 s previews;
+4. analyses with the settings saved from the dashboard and ranks the candidates — with
+   the catalogue on, after bringing new candidates around the recent interests from the
+   catalogue's related artists (``discover``);
 5. stores this week's picks (ISO week) for approval on the Discover page — or, with
    ``--approve-top N``, approves the top N and writes the playlist: the M3U8 file in
    ``<home>/playlists/`` and, when connected, the Spotify playlist.
@@ -29,6 +32,9 @@ from trace.audio.windows import Windows, extractor_id
 from trace.errors import TraceError
 from trace.library.scan import scan_library
 from trace.playlist import approved_tracks, saved_order, write_m3u8
+from trace.sources.catalogue.consent import enabled
+from trace.sources.catalogue.discover import discover_candidates, usual_artists
+from trace.sources.catalogue.previews import hear_previews
 from trace.store import Store, now
 
 PLAYLIST_NAME = "TRACE Discover"
@@ -66,6 +72,21 @@ def last_run(store: Store) -> dict:
     return json.loads(store.get_setting("weekly.last", "{}") or "{}")
 
 
+def _catalogue(store: Store, summary: WeeklySummary, tell: Say, work: Callable[[], object]) -> bool:
+    """Run ``work`` (previews, or discovery) when the person turned the catalogue on;
+    whether it added candidates. A catalogue that fails is a problem line, not the end."""
+    if not enabled(store):
+        return False
+    tell("Asking the catalogue (Deezer, iTunes)…")
+    try:
+        done = work()
+    except TraceError as error:
+        summary.problems.append(f"catalogue: {error}")
+        return False
+    summary.lines.append(str(done))
+    return bool(getattr(done, "added", 0))
+
+
 def run_weekly(
     store: Store,
     *,
@@ -87,6 +108,7 @@ def run_weekly(
         if extract is not None:
             tell("Extracting the features of new files…")
             summary.lines.append(extract(store))
+        _catalogue(store, summary, tell, lambda: hear_previews(store, notify=tell))
     tell("Analysing with the saved settings…")
     params, problem = pipeline.load_params(store)
     if problem:
@@ -94,6 +116,17 @@ def run_weekly(
     cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
     try:
         result = pipeline.analyse(store, params, cache=cache)
+        if not dry_run and _catalogue(
+            store,
+            summary,
+            tell,
+            lambda: discover_candidates(
+                store,
+                pipeline.interest_artists(result) or usual_artists(store),
+                notify=tell,
+            ),
+        ):
+            result = pipeline.analyse(store, params, cache=cache)  # the new ones ranked too
     except TraceError as error:
         summary.problems.append(f"no analysis this week: {error}")
         return summary

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from trace.analysis.genre import GenreModel
 from trace.analysis.preference import PreferenceModel
 
@@ -24,6 +26,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
     library = analysis.library
     location = library["path"].where(library["path"].notna(), library["spotify_uri"])
     clusters = analysis.clustering.clusters
+    sources = _audio_sources(pd.concat([library, analysis.candidates], ignore_index=True))
     return {
         "params": analysis.params.to_dict(),
         "quality": {
@@ -105,6 +108,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "stands_out": list(row.stands_out),
                 "reason": row.reason,
                 "preference": _number(row.preference),
+                **sources.get(int(row.track_id), NO_SOURCE),
             }
             for row in analysis.ranking.proposed.itertuples()
         ],
@@ -118,6 +122,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "cluster": int(cluster),
                 "x": _number(x),
                 "y": _number(y),
+                **sources.get(int(track_id), NO_SOURCE),
             }
             for track_id, where, artist, title, cluster, x, y in zip(
                 library["id"],
@@ -132,6 +137,49 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         ],
         "notes": analysis.notes,
     }
+
+
+NO_SOURCE = {
+    "audio": {"source": None, "service": None, "id": None},
+    "isrc": None,
+    "spotify_uri": None,
+}
+AUDIO_SOURCE = {"audio": "file", "preview": "preview", "imported": "csv", "none": None}
+
+
+def _audio_sources(table: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """Per track id: where its features' audio came from (a file, a catalogue's preview
+    — which service and track —, a CSV, or none), its ISRC and its Spotify URI."""
+    if table.empty or "id" not in table:
+        return {}
+
+    def column(name: str) -> pd.Series:
+        return table[name] if name in table else pd.Series(None, index=table.index)
+
+    return {
+        int(track_id): {
+            "audio": {
+                "source": AUDIO_SOURCE.get(source),
+                "service": _text(svc),
+                "id": _text(sid),
+            },
+            "isrc": _text(isrc),
+            "spotify_uri": _text(uri),
+        }
+        for track_id, source, svc, sid, isrc, uri in zip(
+            table["id"],
+            column("feature_source"),
+            column("audio_service"),
+            column("audio_id"),
+            column("isrc"),
+            column("spotify_uri"),
+            strict=True,
+        )
+    }
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def quality(fitted: PreferenceModel | GenreModel | str | None) -> str:

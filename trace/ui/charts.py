@@ -198,7 +198,38 @@ def trust_note(table: pd.DataFrame, features: list[str]) -> str:
                 f"tracks: {plural(doubtful, 'track')} {'has' if doubtful == 1 else 'have'} "
                 f"{why}."
             )
+    clips = int((table.get("feature_source") == "preview").sum()) if len(table) else 0
+    if clips:
+        notes.append(
+            f"{plural(clips, 'track')} {'is' if clips == 1 else 'are'} heard through a 30 s "
+            "catalogue preview: one excerpt where a file gives three, so their tempo and "
+            "key rest on less music."
+        )
     return " ".join(notes)
+
+
+def audio_status(table: pd.DataFrame) -> str:
+    """Which tracks have features and which do not, and why: files waiting for their
+    analysis, files that cannot be analysed, tracks with no file at all."""
+    source = table["feature_source"]
+    has_file = table["path"].notna() & (table["status"] == "ok")
+    heard = int((source != "none").sum())
+    clips = int((source == "preview").sum())
+    text = f"{plural(heard, 'track')} of {len(table):,} have audio features"
+    text += f" ({clips:,} from catalogue previews)." if clips else "."
+    none = source == "none"
+    waiting = int((none & has_file & table["signature"].notna()).sum())
+    no_file = int((none & ~has_file).sum())
+    if waiting:
+        text += f" {plural(waiting, 'file')} {'is' if waiting == 1 else 'are'} waiting for " + (
+            "analysis, or could not be analysed (the Library page lists why)."
+        )
+    if no_file:
+        text += (
+            f" {plural(no_file, 'track')} {'has' if no_file == 1 else 'have'} no file (Spotify, "
+            "listens, CSV rows): the catalogue previews below can hear them."
+        )
+    return text
 
 
 def minutes_seconds(seconds: float | None) -> str:

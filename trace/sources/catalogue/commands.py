@@ -13,26 +13,16 @@ from collections.abc import Callable
 
 from trace.library.text import plural
 from trace.sources.catalogue.consent import SENT
-from trace.sources.catalogue.discover import BUDGET, PER_ARTIST, discover_candidates
+from trace.sources.catalogue.discover import (
+    BUDGET,
+    PER_ARTIST,
+    discover_candidates,
+    usual_artists,
+)
 from trace.sources.catalogue.previews import hear_previews
 from trace.sources.catalogue.services import Deezer, ITunes
 from trace.store import Store
 from trace.terminal import print_problems, with_progress
-
-SEEDS = 8
-
-
-def usual_artists(store: Store, count: int = SEEDS) -> list[str]:
-    """The person's most played artists over all their history: the seeds of discovery
-    when no recent interest stands out."""
-    rows = store.execute(
-        """SELECT json_extract(t.artists, '$[0]') AS artist, count(*) AS plays
-           FROM plays p JOIN tracks t ON t.id = p.track_id
-           WHERE p.skipped = 0 AND t.pool IS NULL AND json_extract(t.artists, '$[0]') != ''
-           GROUP BY artist ORDER BY plays DESC LIMIT ?""",
-        (count,),
-    ).fetchall()
-    return [row[0] for row in rows if row[0]]
 
 
 def _say(message: str) -> None:

@@ -31,6 +31,7 @@ POOL = "Deezer: related artists"
 BUDGET = 60
 PER_ARTIST = 2
 RELATED_PER_SEED = 12
+SEEDS = 8
 
 
 @dataclass
@@ -65,6 +66,19 @@ class DiscoverSummary:
         if self.stopped:
             text += f" Stopped early: {self.stopped}"
         return text
+
+
+def usual_artists(store: Store, count: int = SEEDS) -> list[str]:
+    """The person's most played artists over all their history: the seeds of discovery
+    when no recent interest stands out."""
+    rows = store.execute(
+        """SELECT json_extract(t.artists, '$[0]') AS artist, count(*) AS plays
+           FROM plays p JOIN tracks t ON t.id = p.track_id
+           WHERE p.skipped = 0 AND t.pool IS NULL AND json_extract(t.artists, '$[0]') != ''
+           GROUP BY artist ORDER BY plays DESC LIMIT ?""",
+        (count,),
+    ).fetchall()
+    return [row[0] for row in rows if row[0]]
 
 
 def discover_candidates(

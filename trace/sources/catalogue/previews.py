@@ -439,3 +439,32 @@ def _store(
                    reason = excluded.reason, looked_up_at = excluded.looked_up_at""",
             rows,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewStatus:
+    """Where the tracks without a file stand, for the Sources page."""
+
+    without_file: int = 0
+    heard: int = 0
+    not_found: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+def preview_status(store: Store, extractor: str) -> PreviewStatus:
+    """How many tracks have no file, and of them how many are heard through a preview,
+    were not found, failed, or were never looked up (or wait for their analysis)."""
+    row = store.execute(
+        """SELECT count(*),
+                  count(*) FILTER (WHERE p.status = 'found' AND EXISTS (
+                      SELECT 1 FROM features x
+                      WHERE x.signature = p.signature AND x.extractor = ?)),
+                  count(*) FILTER (WHERE p.status = 'not found'),
+                  count(*) FILTER (WHERE p.status = 'failed')
+           FROM tracks t LEFT JOIN previews p ON p.track_id = t.id
+           WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')""",
+        (extractor,),
+    ).fetchone()
+    total, heard, not_found, failed = (int(v) for v in row)
+    return PreviewStatus(total, heard, not_found, failed, total - heard - not_found - failed)
