@@ -302,10 +302,24 @@ class FakeSpotify:
                 ]
             }
         if method == "GET" and path == "/search":
-            artist = re.sub(r'^artist:"(.*)"$', r"\1", query.get("q", ""))
-            found = state.search.get(artist, [])[: int(query.get("limit", 10))]
+            found = _search(state, query.get("q", ""))[: int(query.get("limit", 10))]
             return 200, {"tracks": {"items": found, "next": None, "total": len(found)}}
         return 404, {"error": {"status": 404, "message": f"no such path {path}"}}
+
+
+def _search(state: State, q: str) -> list[dict]:
+    """Spotify's field filters as TRACE uses them: ``isrc:X``, ``artist:"A"`` and
+    ``artist:"A" track:"T"`` (a title containing T, as Spotify's matching is loose)."""
+    if q.startswith("isrc:"):
+        isrc = q.removeprefix("isrc:").upper()
+        every = [t for tracks in state.search.values() for t in tracks]
+        return [t for t in every if (t.get("external_ids") or {}).get("isrc") == isrc]
+    artist = re.search(r'artist:"([^"]*)"', q)
+    title = re.search(r'track:"([^"]*)"', q)
+    found = state.search.get(artist.group(1) if artist else q, [])
+    if title:
+        found = [t for t in found if title.group(1).casefold() in t["name"].casefold()]
+    return found
 
 
 def _ms(stamp: str) -> int:

@@ -273,3 +273,45 @@ def test_previews_command_says_what_it_found(home, catalogue, clips):
     with Store() as store:
         found = store.execute("SELECT service, service_id FROM previews WHERE status = 'found'")
         assert [tuple(r) for r in found] == [("deezer", "91")]
+
+
+# -- what leaves TRACE: playlists and JSON ---------------------------------------------------
+
+
+def test_a_playlist_carries_links_and_the_isrc_of_tracks_without_a_file(store, tmp_path):
+    import pandas as pd
+
+    from trace.playlist import m3u8
+
+    tracks = pd.DataFrame(
+        [
+            {"path": str(tmp_path / "a.mp3"), "artist": "A", "title": "One", "duration": 61.0},
+            {
+                "path": None,
+                "artist": "B",
+                "title": "Two",
+                "duration": 120.0,
+                "isrc": "GBAAA0000002",
+                "spotify_uri": "spotify:track:abc",
+                "catalogue_link": "https://www.deezer.com/track/2",
+            },
+            {
+                "path": None,
+                "artist": "C",
+                "title": "Three",
+                "catalogue_link": "https://www.deezer.com/track/3",
+            },
+            {"path": None, "artist": "D", "title": "Four"},
+        ]
+    )
+    playlist = m3u8(tracks)
+    assert (playlist.written, playlist.as_links, playlist.without_file) == (3, 2, 1)
+    lines = playlist.text.splitlines()
+    two = lines.index("#EXTINF:120,B - Two")
+    assert lines[two - 1] == (
+        "# no local file: ISRC GBAAA0000002 · https://open.spotify.com/track/abc · "
+        "https://www.deezer.com/track/2"
+    )
+    assert lines[two + 1] == "https://open.spotify.com/track/abc"
+    assert "https://www.deezer.com/track/3" in lines
+    assert "Four" not in playlist.text

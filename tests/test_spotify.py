@@ -597,3 +597,33 @@ def test_spotipy_pkce_behaviour_trace_relies_on_is_pinned(fake, monkeypatch):
     connect.disconnect(settings)
     with pytest.raises(connect.NotConnectedError):
         connect.auth_manager(settings).get_access_token()
+
+
+def test_approved_catalogue_tracks_reach_the_playlist_by_exact_search(fake, store):
+    """A catalogue candidate has no Spotify URI: it is found by ``isrc:``, else by artist
+    and title (never a live take), and the ones Spotify lacks are named."""
+    by_isrc = track(4001, artist="Nova", title="Drift", isrc="GBAAA0000001")
+    live = track(4002, artist="Kite", title="Glow (Live)")
+    studio = track(4003, artist="Kite", title="Glow")
+    fake.state.search = {"Nova": [by_isrc], "Kite": [live, studio]}
+    with store.batch():
+        for n, (artist, title, isrc) in enumerate(
+            [("Nova", "Drift", "GBAAA0000001"), ("Kite", "Glow", None), ("Vale", "Hush", None)]
+        ):
+            cursor = store.execute(
+                "INSERT INTO tracks (title, artists, isrc, duration, pool, added_at, updated_at) "
+                "VALUES (?, ?, ?, 200, 'Deezer: related artists', 'x', 'x')",
+                (title, json.dumps([artist]), isrc),
+            )
+            store.execute(
+                "INSERT INTO decisions VALUES (?, 'approved', ?)",
+                (cursor.lastrowid, f"2026-11-01T00:00:0{n}+00:00"),
+            )
+    summary = push.push_approved(store, _client(_connect(fake)))
+    assert (summary.found_by_search, summary.added, summary.not_on_spotify) == (2, 2, 1)
+    assert summary.missing_names == ["Vale – Hush"]
+    assert "Spotify does not have: Vale – Hush" in str(summary)
+    uris = [entry["item"]["uri"] for entry in fake.state.items[summary.playlist_id]]
+    assert uris == [by_isrc["uri"], studio["uri"]]
+    queries = [parse_qs(urlparse(r[1]).query)["q"][0] for r in fake.requests("GET /v1/search")]
+    assert queries[0] == "isrc:GBAAA0000001"

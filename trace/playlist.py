@@ -2,8 +2,10 @@
 
 Each entry is an ``#EXTINF:seconds,Artist - Title`` line followed by the file's path —
 absolute, or relative to the folder the playlist is saved in (so a music folder and its
-playlists can move together). Tracks without a local file (Spotify-only) cannot be
-played from a file playlist; they are left out and counted.
+playlists can move together). A track without a local file (a Spotify track, a
+catalogue candidate) is written as its web address — Spotify's, else the catalogue's —
+after a comment line with its ISRC and links, so a player that opens URLs plays it and
+a person can find it; one with none of these is left out and counted.
 """
 
 from __future__ import annotations
@@ -25,7 +27,20 @@ from trace.store import Store
 class Playlist:
     text: str
     written: int
-    without_file: int
+    without_file: int  # left out: no file and no address
+    as_links: int = 0  # written as a web address, having no file
+
+
+def web_links(row: object) -> list[str]:
+    """A track's addresses on the web: Spotify's, then the catalogue's."""
+    links = []
+    uri = getattr(row, "spotify_uri", None)
+    if isinstance(uri, str) and uri.startswith("spotify:track:"):
+        links.append("https://open.spotify.com/track/" + uri.removeprefix("spotify:track:"))
+    link = getattr(row, "catalogue_link", None)
+    if isinstance(link, str) and link.startswith("http"):
+        links.append(link)
+    return links
 
 
 def m3u8(tracks: pd.DataFrame, *, relative_to: Path | None = None, name: str = "") -> Playlist:
@@ -34,21 +49,30 @@ def m3u8(tracks: pd.DataFrame, *, relative_to: Path | None = None, name: str = "
     lines = ["#EXTM3U"]
     if name:
         lines.append(f"#PLAYLIST:{_one_line(name)}")
-    written = without = 0
+    written = without = links = 0
     for row in tracks.itertuples(index=False):
         path = getattr(row, "path", None)
-        if not isinstance(path, str) or not path:
-            without += 1
-            continue
-        if relative_to is not None:
-            path = os.path.relpath(path, relative_to)
+        comment = []
+        if isinstance(path, str) and path:
+            if relative_to is not None:
+                path = os.path.relpath(path, relative_to)
+        else:
+            addresses = web_links(row)
+            if not addresses:
+                without += 1
+                continue
+            isrc = getattr(row, "isrc", None)
+            facts = [f"ISRC {isrc}"] if isinstance(isrc, str) and isrc else []
+            comment = [f"# no local file: {' · '.join([*facts, *addresses])}"]
+            path = addresses[0]
+            links += 1
         duration = getattr(row, "duration", None)
         known = isinstance(duration, int | float) and math.isfinite(duration)
         seconds = round(duration) if known else -1
         label = f"{_one_line(getattr(row, 'artist', '') or '')} - {_one_line(row.title or '')}"
-        lines += [f"#EXTINF:{seconds},{label.strip(' -')}", path]
+        lines += [*comment, f"#EXTINF:{seconds},{label.strip(' -')}", path]
         written += 1
-    return Playlist("\n".join(lines) + "\n", written, without)
+    return Playlist("\n".join(lines) + "\n", written, without, links)
 
 
 def _one_line(text: str) -> str:

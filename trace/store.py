@@ -448,7 +448,8 @@ class Store:
             where, parameters = "t.pool = ?", (pool,)
         frame = self.frame(
             f"""SELECT t.*, f.display_path AS path, f.format, f.bitrate, f.sample_rate,
-                       f.channels, f.size, f.signature, coalesce(f.status, 'ok') AS status
+                       f.channels, f.size, f.signature, coalesce(f.status, 'ok') AS status,
+                       (SELECT link FROM previews p WHERE p.track_id = t.id) AS catalogue_link
                 FROM tracks t
                 LEFT JOIN files f ON f.id = (
                     SELECT id FROM files WHERE track_id = t.id

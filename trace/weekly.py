@@ -225,8 +225,9 @@ def _write_playlists(store: Store, summary: WeeklySummary, tell: Say) -> None:
     written = write_m3u8(tracks, target, name=PLAYLIST_NAME)
     summary.lines.append(
         f"Wrote {written.written} approved tracks to {target}"
+        + (f" ({written.as_links} without a local file as web links)" if written.as_links else "")
         + (
-            f" ({written.without_file} without a local file left out)"
+            f" ({written.without_file} with neither a file nor a link left out)"
             if written.without_file
             else ""
         )

@@ -12,7 +12,7 @@ import streamlit as st
 from trace import config
 from trace.analysis.order import CURVES, order_tracks
 from trace.analysis.pipeline import Inputs
-from trace.playlist import ORDER_SETTING, m3u8, saved_order, write_m3u8
+from trace.playlist import ORDER_SETTING, m3u8, saved_order, web_links, write_m3u8
 from trace.store import Store
 from trace.ui import charts, data, spotify
 
@@ -105,9 +105,15 @@ def downloads(chosen: pd.DataFrame) -> None:
         file_name="trace-discover.m3u8",
         mime="audio/x-mpegurl",
     )
+    spotify_links = [
+        next((u for u in web_links(row) if "spotify.com" in u), "") for row in chosen.itertuples()
+    ]
+    table = chosen[["artist", "title", "album", "duration", "path", "isrc"]].assign(
+        spotify=spotify_links, catalogue=chosen["catalogue_link"].fillna("")
+    )
     right.download_button(
         "Download as CSV",
-        chosen[["artist", "title", "album", "duration", "path"]].to_csv(index=False),
+        table.to_csv(index=False),
         file_name="trace-discover.csv",
         mime="text/csv",
     )
@@ -129,6 +135,8 @@ def save_form(chosen: pd.DataFrame) -> None:
     except OSError as error:
         st.error(f"Could not save the playlist in {target}: {error.strerror or error}")
         return
-    note = f" {written.without_file} without a local file left out." if written.without_file else ""
+    note = f" {written.as_links} without a local file as web links." if written.as_links else ""
+    if written.without_file:
+        note += f" {written.without_file} with neither a file nor a link left out."
     saved = charts.plural(written.written, "track")
     st.success(f"Saved {saved} to {target / 'TRACE Discover.m3u8'}.{note}")

@@ -12,6 +12,8 @@ import streamlit as st
 
 from trace.audio.decode import DecodeFailure
 from trace.audio.excerpt import MIME, excerpt
+from trace.sources.catalogue.previews import preview_of
+from trace.store import Store
 from trace.ui.charts import minutes_seconds
 
 SPOTIFY_TRACK = "spotify:track:"
@@ -24,10 +26,52 @@ def spotify_id(location: object) -> str | None:
     return text.removeprefix(SPOTIFY_TRACK) if text.startswith(SPOTIFY_TRACK) else None
 
 
-def player(location: object, *, label: str = "") -> bool:
-    """A player for a path or Spotify URI (``label`` above it); whether one is shown."""
+SERVICE_NAMES = {"deezer": "Deezer", "itunes": "Apple Music"}
+CLIP_FORMAT = {".mp3": "audio/mpeg", ".m4a": "audio/mp4"}
+
+
+def player(location: object, *, label: str = "", track_id: int | None = None) -> bool:
+    """A player for a path or Spotify URI (``label`` above it); whether one is shown.
+
+    A track without a file that is heard through a catalogue preview (``track_id`` given)
+    plays that very clip — the audio TRACE analysed — with links to the track on the
+    catalogue and on Spotify."""
     if label:
         st.markdown(label)
+    is_file = bool(location) and isinstance(location, str) and not spotify_id(location)
+    if track_id is not None and not is_file and _preview_player(track_id, location):
+        return True
+    return _player(location)
+
+
+def _preview_player(track_id: int, location: object) -> bool:
+    with Store() as store:
+        preview = preview_of(store, track_id)
+    if preview is None:
+        return False
+    service = SERVICE_NAMES.get(preview["service"], preview["service"])
+    if preview["path"] is not None:
+        st.audio(preview["path"].read_bytes(), format=CLIP_FORMAT.get(preview["path"].suffix))
+        st.caption(f"The 30 s preview from {service} that TRACE analysed.")
+    else:
+        st.info(
+            f"The {service} preview TRACE analysed is no longer kept on this machine; "
+            "open the track there to hear it.",
+            icon=":material/music_off:",
+        )
+    links = st.columns(2)
+    if preview["link"]:
+        links[0].link_button(f"Open on {service}", preview["link"], icon=":material/open_in_new:")
+    if spotify_id(location):
+        links[1].link_button(
+            "Open in Spotify",
+            f"https://open.spotify.com/track/{spotify_id(location)}",
+            icon=":material/open_in_new:",
+        )
+    return True
+
+
+def _player(location: object) -> bool:
     track_id = spotify_id(location)
     if track_id:
         st.iframe(f"https://open.spotify.com/embed/track/{track_id}", height=EMBED_HEIGHT)
@@ -92,4 +136,4 @@ def track_details(table: pd.DataFrame, track_id: int | None) -> None:
         location = track.get("path")
         if not isinstance(location, str) or not location:
             location = track.get("spotify_uri")
-        player(location)
+        player(location, track_id=int(track["id"]))

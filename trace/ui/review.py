@@ -74,7 +74,9 @@ def _show(candidate: dict, library: pd.DataFrame) -> None:
     st.markdown(f"**Why:** {candidate['reason']}")
     left, right = st.columns(2)
     with left:
-        listen.player(candidate["location"], label="**This candidate**")
+        listen.player(
+            candidate["location"], label="**This candidate**", track_id=candidate["track_id"]
+        )
     nearest = _nearest(candidate, library)
     with right:
         if nearest is None:
@@ -83,6 +85,7 @@ def _show(candidate: dict, library: pd.DataFrame) -> None:
             listen.player(
                 nearest["location"],
                 label=f"**Nearest in your library:** {nearest['artist']} – {nearest['title']}",
+                track_id=nearest.get("id"),
             )
     if candidate["neighbour_ids"]:
         st.altair_chart(

@@ -48,6 +48,9 @@ from trace.sources.matching import MAX_DURATION_GAP_S, same_recording
 from trace.store import Store, now
 
 NOT_FOUND_DAYS = 30
+CLIP_CACHE_MB = 1024
+"""The clips kept for listening and re-analysis (``TRACE_PREVIEW_CACHE_MB``); the least
+recently used go first, and a clip needed again is fetched again."""
 BATCH = 24
 LOOKUP_THREADS = 4
 CLIP_SUFFIX = {"deezer": ".mp3", "itunes": ".m4a"}
@@ -253,6 +256,8 @@ class Hearing:
                 return self._heard(wanted, how, None, path, wanted.service, wanted.service_id)
             if wanted.service == "deezer":
                 track = self.deezer.track(wanted.service_id)
+            else:  # iTunes has no lookup by id that gives a fresh preview: search again
+                how, track = find_preview(wanted, self.deezer, self.itunes)
         else:
             how, track = find_preview(wanted, self.deezer, self.itunes)
         if track is None or not track.preview:
@@ -339,10 +344,34 @@ def hear_previews(
         finally:
             if waiting is not None:
                 _store(store, extractor, *waiting, summary)
+    _bound_clips()
     summary.waited = deezer.window.waited + itunes.window.waited
     summary.seconds = time.perf_counter() - started
     report(total, total, str(summary))
     return summary
+
+
+def _bound_clips() -> None:
+    from trace.audio.excerpt import bound_cache
+
+    try:
+        limit = float(os.environ.get("TRACE_PREVIEW_CACHE_MB", CLIP_CACHE_MB))
+    except ValueError:
+        limit = CLIP_CACHE_MB
+    bound_cache(clip_folder(), limit_bytes=int(limit * 1e6), pattern="*-*.*")
+
+
+def preview_of(store: Store, track_id: int) -> dict | None:
+    """The preview a track is heard through: ``service``, ``service_id``, ``link`` and
+    its clip's ``path`` when the clip is kept here (``None`` otherwise); or ``None``."""
+    row = store.execute(
+        "SELECT service, service_id, link FROM previews WHERE track_id = ? AND status = 'found'",
+        (int(track_id),),
+    ).fetchone()
+    if row is None or not row["service"]:
+        return None
+    path = clip_path(row["service"], row["service_id"])
+    return {**dict(row), "path": path if path.exists() else None}
 
 
 def _batches(items: list[Wanted], size: int) -> Iterable[list[Wanted]]:
