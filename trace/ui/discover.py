@@ -188,8 +188,8 @@ def _captions(pipe: Pipeline, fitted, database: str, fingerprint: str) -> None:
         st.caption(
             f"{charts.plural(unplaceable, 'candidate')} without audio features yet (files "
             "being or not yet analysed, or Spotify tracks with no local file) cannot be placed "
-            "and are not ranked: they join once analysed (**Sources** shows what is pending), "
-            "or import an Exportify CSV of the Spotify ones."
+            "and are not ranked yet: files join once analysed, and tracks without a file once "
+            "heard through their catalogue preview (**Sources → Catalogue previews**)."
         )
     names = pipe.interests()["name"]
     if len(names):
