@@ -55,7 +55,7 @@ PERSISTED = frozenset(
 """The stages kept on disk: the library's feature table, the scaled table, the k-NN graph,
 both UMAP embeddings, HDBSCAN's tree and clustering, the profiles, the sweep, and the
 forests (clusters, the candidates they place, genre, recent-vs-usual, preference)."""
-FORMAT = 2
+FORMAT = 3
 """Part of every file's digest: raise it when a stage's result changes shape."""
 LIMIT_ENV = "TRACE_CACHE_MB"
 DEFAULT_LIMIT_MB = 2048

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trace.library.names import readable_names
 from trace.store import Store
 
 TAG_COLUMNS = (
@@ -51,10 +52,13 @@ def _expand(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> pd.DataFrame:
-    """Every library track (or every candidate) with its tags and features."""
+    """Every library track (or every candidate) with its tags and features; an untagged
+    track's artist, album and title as its path tells them
+    (:func:`trace.library.names.readable_names`)."""
     tracks = store.tracks(candidates=candidates)
     tracks["artist"] = tracks["artists"].map(_joined)
     tracks["genre"] = tracks["genres"].map(_joined)
+    tracks = readable_names(tracks)
     own = store.frame(
         "SELECT signature, data FROM features WHERE extractor = ?", (extractor,)
     ).set_index("signature")["data"]

@@ -17,6 +17,7 @@ from trace.analysis.results import DiskResults, StageCache
 from trace.analysis.table import library_table
 from trace.audio.reanalysis import shown_extractor
 from trace.audio.windows import Windows, extractor_id
+from trace.library.names import readable_names
 from trace.store import Store
 from trace.ui.charts import track_table
 
@@ -39,6 +40,7 @@ def tracks(database: str, fingerprint: str, *, candidates: bool = False) -> pd.D
         frame = store.tracks(candidates=candidates)
     frame["artist"] = frame["artists"].map(_names)
     frame["genre"] = frame["genres"].map(_names)
+    frame = readable_names(frame)
     frame["added_at"] = pd.to_datetime(frame["added_at"], utc=True, errors="coerce")
     return frame
 
