@@ -61,7 +61,9 @@ def test_the_late_style_is_the_recent_interest_and_ranked_first(demo_analysis):
     assert (proposed["interest"].head(10) >= 1).sum() >= 8
     assert all(1 <= len(n) <= 3 for n in proposed["neighbours"])
     serving = proposed[proposed["interest"] >= 1]
-    assert serving["reason"].str.startswith("Close to ").all()
+    named = dict(zip(result.interests["number"], result.interests["name"], strict=True))
+    for reason, number in zip(serving["reason"], serving["interest"], strict=True):
+        assert reason.startswith(f"For {named[number]}: ")
 
 
 def test_the_style_the_library_lacks_is_unlike_anything(demo_analysis):
@@ -108,7 +110,7 @@ def test_the_analyse_command_prints_and_writes_json(demo_home, monkeypatch, tmp_
     monkeypatch.setenv("TRACE_HOME", str(demo_home[0]))
     assert cli.main(["analyse", "--top", "3"]) == 0
     out = capsys.readouterr().out
-    assert "Clusters:" in out and "Recent interests" in out and "Close to " in out
+    assert "Clusters:" in out and "Recent interests" in out and "close to " in out
     assert "★" in out
 
     path = tmp_path / "analysis.json"
@@ -119,7 +121,7 @@ def test_the_analyse_command_prints_and_writes_json(demo_home, monkeypatch, tmp_
     track = data["tracks"][0]
     assert track["location"].endswith((".mp3", ".flac", ".ogg"))
     assert {"cluster", "x", "y"} <= set(track)
-    assert data["candidates"] and "Close to " in data["candidates"][0]["reason"]
+    assert data["candidates"] and "close to " in data["candidates"][0]["reason"]
     assert data["candidates"][0]["interest"] == 1 and data["candidates"][0]["close_to"] >= 1
     assert data["interests"] and data["interests"][0]["played_most"]
     assert any(c["holds_a_recent_interest"] for c in data["recent_interest"])

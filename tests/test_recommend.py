@@ -108,7 +108,7 @@ def test_the_recent_interests_candidates_come_first(world):
     assert (proposed["cluster"].iloc[:10] == 1).all()
     assert (proposed["interest"].iloc[:10] == 1).all()
     assert proposed["score"].is_monotonic_decreasing
-    assert proposed["reason"].iloc[0].startswith("Close to ")
+    assert proposed["reason"].iloc[0].startswith("For your recent interest 1: close to ")
 
 
 def test_two_interests_each_candidate_says_which_it_serves(world):
@@ -218,7 +218,7 @@ def test_the_reason_names_the_recent_tracks_it_is_closest_to(world):
     assert set(named_rows) <= played_most
     assert row["neighbour_ids"] == [int(library["id"].iloc[r]) for r in named_rows]
     assert "faster" in row["stands_out"]
-    assert row["reason"].startswith(f"Close to {row['close_to']} of the tracks you played most")
+    assert f": close to {row['close_to']} of the tracks you played most" in row["reason"]
     assert "faster" in row["reason"]
 
 

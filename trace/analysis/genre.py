@@ -20,6 +20,10 @@ from sklearn.model_selection import train_test_split
 from trace.analysis.classify import out_of_bag_labels
 
 MIN_TRACKS = 8
+MIN_ACCURACY = 0.6
+"""Below this held-out accuracy the guesses are not shown at all: wrong too often."""
+SURE = 0.5
+"""A guess less probable than this is shown as unsure."""
 TREES = 100
 MAX_ROWS = 3000
 """The forest learns from at most this many tagged tracks (a stratified sample): at
@@ -49,6 +53,31 @@ class GenreModel:
         return pd.DataFrame(
             {"genre": self.forest.classes_[best], "probability": probabilities.max(axis=1)}
         )
+
+
+def guess_text(guesses: pd.DataFrame, model: GenreModel | str | None) -> pd.Series:
+    """Each guess as shown: "Metal (62 %)", "Metal? (31 %)" when unsure, "" with no model
+    or one below :data:`MIN_ACCURACY`."""
+    if not isinstance(model, GenreModel) or model.accuracy < MIN_ACCURACY or guesses.empty:
+        return pd.Series("", index=guesses.index, dtype=object)
+    sure = guesses["probability"] >= SURE
+    return (
+        guesses["genre"].astype(str)
+        + np.where(sure, "", "?")
+        + " ("
+        + (guesses["probability"] * 100).round().astype(int).astype(str)
+        + " %)"
+    )
+
+
+def hidden_note(model: GenreModel | str | None) -> str:
+    """Why the guesses are hidden, or ``""`` when they are shown."""
+    if isinstance(model, GenreModel) and model.accuracy < MIN_ACCURACY:
+        return (
+            f"Genre guesses are hidden: the genre model is right on only {model.accuracy:.0%} "
+            "of the tracks it was tested on."
+        )
+    return ""
 
 
 def fit_genre(genres: pd.Series, values: np.ndarray, *, seed: int = 42) -> GenreModel | str:

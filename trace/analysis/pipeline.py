@@ -39,6 +39,7 @@ from trace.analysis.interest import (
     monthly_timeline,
     recent_interest,
 )
+from trace.analysis.naming import describe
 from trace.analysis.preference import PreferenceModel, learn_preference
 from trace.analysis.profiles import ClusterProfile
 from trace.analysis.recommend import Evidence, Ranking, rank_candidates
@@ -55,7 +56,6 @@ from trace.analysis.taste import (
     ShiftModel,
     TasteWeights,
     clusters_of,
-    describe,
     find_interests,
     fit_shift,
     tag_codes,
@@ -78,7 +78,7 @@ class Analysis:
     interest: pd.DataFrame
     """Per cluster: recent and usual share, lift, whether it holds a recent interest."""
     interests: pd.DataFrame
-    """The recent interests (:func:`trace.analysis.taste.describe`)."""
+    """The recent interests (:func:`trace.analysis.naming.describe`)."""
     timeline: pd.DataFrame
     candidates: pd.DataFrame
     """Candidates with features, plus ``cluster``, ``confidence``, ``unlike`` and the
@@ -196,6 +196,8 @@ class Pipeline(MapStages):
                 self.shift(),
                 approved=frozenset(t for t, d in verdict.items() if d == "approved"),
                 rejected=frozenset(t for t, d in verdict.items() if d == "rejected"),
+                interest_names=tuple(self.interests()["name"]),
+                cluster_names=self.names(),
             )
             liking = None
             if self.params.ranking.preference_weight > 0:

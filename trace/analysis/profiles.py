@@ -3,7 +3,10 @@
 A cluster's name is made of the words of its most distinctive features: for each named
 feature, the difference between the cluster's mean and the library's, in library
 standard deviations (a z-score); the three largest beyond half a standard deviation
-give the words, strongest first ("fast · loud · minor"). Only trusted values count
+give the words, strongest first ("fast · loud · minor") — each only if most of the
+cluster's tracks bear it out (:data:`MOST`: above the library's median for "fast",
+below it for "slow"), so a mean pulled by a few tracks names nothing. The recent
+interests are described by the same rule (:class:`SoundScale`). Only trusted values count
 (:mod:`trace.audio.trust`): a tempo without beats one could tap, or a key without a clear
 fit, is left out of the statistics, and a feature known for fewer than half of a
 cluster's tracks does not name it — no cluster is called "fast" on tempos nobody would
@@ -38,6 +41,8 @@ MIN_Z = 0.5
 WORDS_PER_NAME = 3
 MIN_KNOWN = 0.5
 """A feature names a cluster only if at least this share of its tracks has a trusted value."""
+MOST = 2 / 3
+"""A word names a group of tracks only if at least this share of them bears it out."""
 
 
 @dataclass(frozen=True)
@@ -84,15 +89,76 @@ def _top_values(table: pd.DataFrame, column: str, labels: np.ndarray, top: int) 
     return result
 
 
-def cluster_name(z_scores: pd.Series) -> str:
-    """The words of the strongest z-scores beyond :data:`MIN_Z`, or "mixed"."""
+def cluster_name(z_scores: pd.Series, borne: pd.Series | None = None) -> str:
+    """The words of the strongest z-scores beyond :data:`MIN_Z` (and, given ``borne``, the
+    share of tracks on the z-score's side of the library median, at least :data:`MOST`),
+    or "mixed"."""
+    return " · ".join(sound_words(z_scores, borne)) or "mixed"
+
+
+def sound_words(z_scores: pd.Series, borne: pd.Series | None = None) -> list[str]:
+    """The words of :func:`cluster_name`, strongest first."""
     named = z_scores[[f for f in z_scores.index if f in DESCRIPTIVE_WORDS]].dropna()
-    strongest = named[named.abs() >= MIN_Z].abs().sort_values(ascending=False)
-    words = [
+    strong = named[named.abs() >= MIN_Z]
+    if borne is not None:
+        strong = strong[borne.reindex(strong.index).fillna(0) >= MOST]
+    strongest = strong.abs().sort_values(ascending=False)
+    return [
         DESCRIPTIVE_WORDS[feature][0 if z_scores[feature] > 0 else 1]
         for feature in strongest.index[:WORDS_PER_NAME]
     ]
-    return " · ".join(words) if words else "mixed"
+
+
+@dataclass(frozen=True)
+class SoundScale:
+    """The library's trusted feature values and their statistics: what the words of a
+    group of its tracks are measured against."""
+
+    names: list[str]
+    values: np.ndarray
+    mean: np.ndarray
+    median: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> SoundScale:
+        columns = [c for c in table.columns if c.startswith("f_")]
+        values = trusted(table)[columns].to_numpy(dtype=float, na_value=np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a feature no track has
+            std = np.nanstd(values, axis=0, ddof=1)
+            return cls(
+                [c.removeprefix("f_") for c in columns],
+                values,
+                np.nanmean(values, axis=0),
+                np.nanmedian(values, axis=0),
+                np.where(std == 0, np.nan, std),
+            )
+
+    def evidence(self, positions: np.ndarray) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """For the tracks at ``positions``: each feature's z-score of their mean, the
+        share of them on that side of the library's median, and the share known."""
+        inside = self.values[positions]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(inside, axis=0)
+            z = (means - self.mean) / self.std
+            known = np.isfinite(inside)
+            above = np.where(known, inside > self.median, False).sum(axis=0)
+            below = np.where(known, inside < self.median, False).sum(axis=0)
+            count = known.sum(axis=0)
+            borne = np.where(z > 0, above, below) / np.maximum(count, 1)
+        index = self.names
+        return (
+            pd.Series(z, index=index),
+            pd.Series(borne, index=index),
+            pd.Series(count / max(len(positions), 1), index=index),
+        )
+
+    def words(self, positions: np.ndarray) -> list[str]:
+        """The sound words true of most of the tracks at ``positions``."""
+        z, borne, known = self.evidence(np.asarray(positions))
+        return sound_words(z.where(known >= MIN_KNOWN), borne)
 
 
 def profile_clusters(
@@ -106,14 +172,10 @@ def profile_clusters(
     took 2 s), which a moved HDBSCAN slider waits for.
     """
     labels = np.asarray(labels)
-    columns = [c for c in table.columns if c.startswith("f_")]
-    names = [c.removeprefix("f_") for c in columns]
-    values = trusted(table)[columns].to_numpy(dtype=float, na_value=np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a feature no track has
-        library_mean = pd.Series(np.nanmean(values, axis=0), index=names)
-        library_median = pd.Series(np.nanmedian(values, axis=0), index=names)
-        library_std = pd.Series(np.nanstd(values, axis=0, ddof=1), index=names).replace(0, np.nan)
+    scale = SoundScale.of(table)
+    names, values = scale.names, scale.values
+    library_mean = pd.Series(scale.mean, index=names)
+    library_median = pd.Series(scale.median, index=names)
     artists = _top_values(table, "artist", labels, 3)
     genres = _top_values(table, "genre", labels, 3)
     years = table["year"].to_numpy(dtype=float, na_value=np.nan) if "year" in table else None
@@ -128,8 +190,7 @@ def profile_clusters(
             warnings.simplefilter("ignore", RuntimeWarning)
             means = pd.Series(np.nanmean(values[positions], axis=0), index=names)
             medians = pd.Series(np.nanmedian(values[positions], axis=0), index=names)
-        known = pd.Series(np.isfinite(values[positions]).mean(axis=0), index=names)
-        z_scores = (means - library_mean) / library_std
+        z_scores, borne, known = scale.evidence(positions)
         stats = pd.DataFrame(
             {
                 "cluster_mean": means,
@@ -139,7 +200,7 @@ def profile_clusters(
                 "z": z_scores,
             }
         )
-        name = cluster_name(z_scores.where(known >= MIN_KNOWN))
+        name = cluster_name(z_scores.where(known >= MIN_KNOWN), borne)
         names_seen[name] = names_seen.get(name, 0) + 1
         if names_seen[name] > 1:
             name = f"{name} ({names_seen[name]})"

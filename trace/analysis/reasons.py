@@ -1,19 +1,37 @@
-"""The reason given for each proposed candidate.
+"""The reason given for each proposed candidate, in words a person can check.
 
-It names the tracks played most lately that the candidate is closest to, and the
-interest it serves: "Close to 6 of the tracks you played most lately: A – X, B – Y,
-C – Z", then the features in which it differs most from that interest (else its
-cluster, else its neighbours): "— but faster, brighter".
+It names the interest the candidate serves, by the interest's name, and the tracks
+played most lately that it is closest to: "For The Battle for Wesnoth OST · calm: close
+to 6 of the tracks you played most lately: A – X; B – Y; C – Z", then the features in
+which it differs most from that interest (else its cluster, else its neighbours): "—
+but faster, brighter". A candidate close to only one recent track says it is a weaker
+match; one that serves no interest says which of your tracks it sounds like and why it
+is shown at all.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from trace.analysis.taste import Interest, TasteWeights
+
+
+@dataclass(frozen=True)
+class Names:
+    """The words the reasons use: the interests' names, in order, and the clusters'."""
+
+    interests: tuple[str, ...] = ()
+    clusters: dict[int, str] = field(default_factory=dict)
+
+    def interest(self, number: int) -> str:
+        if 0 < number <= len(self.interests):
+            return self.interests[number - 1]
+        return f"your recent interest {number}"
+
 
 COMPARATIVES: dict[str, tuple[str, str]] = {
     "tempo": ("faster", "slower"),
@@ -74,12 +92,15 @@ def explain(
     weights: TasteWeights,
     interests: tuple[Interest, ...],
     labels: np.ndarray,
+    *,
+    names: Names | None = None,
 ) -> pd.DataFrame:
     """``close_to``, ``neighbours`` (and their ``neighbour_ids``), ``stands_out`` and
     ``reason`` of each chosen row (``chosen["_row"]``: its row in ``nearest_rows``, the
     library rows nearest each candidate, nearest first). What stands
     out is measured against the interest it serves, else its cluster, else its neighbours."""
     n = len(library)
+    words = names or Names()
     names = _label(library).to_numpy()
     ids = library["id"].astype(int).to_numpy()
     top = _top_recent(weights)
@@ -87,7 +108,7 @@ def explain(
     features = library[columns].to_numpy(float)
     spread = np.nanstd(features, axis=0, ddof=1)
     spread[spread == 0] = np.nan
-    words = [c.removeprefix("f_") for c in columns]
+    features_named = [c.removeprefix("f_") for c in columns]
     centres: dict[tuple[int, int], np.ndarray] = {}  # (interest, cluster) → mean features
     rows = []
     for row_number, served, cluster, own in zip(
@@ -112,21 +133,33 @@ def explain(
                 mean = np.nanmean(features[centre], axis=0)
             if key:
                 centres[key] = mean
-        stands_out = _stands_out(own, mean, spread, words)
+        stands_out = _stands_out(own, mean, spread, features_named)
         close = [r for r in library_rows if top[r]]
         shown = close[:NAMED] or list(library_rows[:NAMED])
         neighbours = [str(names[r]) for r in shown]
-        if close:
-            reason = f"Close to {len(close)} of the tracks you played most lately: " + "; ".join(
-                neighbours
-            )
-        else:
-            reason = "Sounds like " + "; ".join(neighbours)
-        if served and len(interests) > 1:
-            reason = f"For your recent interest {served}. " + reason
+        reason = _reason(served, cluster, close, neighbours, words)
         if stands_out:
             reason += " — but " + ", ".join(stands_out)
         rows.append((len(close), neighbours, [int(ids[r]) for r in shown], stands_out, reason))
     return pd.DataFrame(
         rows, columns=["close_to", "neighbours", "neighbour_ids", "stands_out", "reason"]
+    )
+
+
+def _reason(served: int, cluster: int, close: list, neighbours: list[str], names: Names) -> str:
+    """The words of a reason, before what stands out (see the module docstring)."""
+    tracks = "; ".join(neighbours)
+    if len(close) > 1:
+        body = f"close to {len(close)} of the tracks you played most lately: {tracks}"
+    elif close:
+        body = f"a weaker match — close to only one track you played lately: {tracks}"
+    else:
+        body = f"sounds like {tracks}"
+    if served:
+        return f"For {names.interest(served)}: {body}"
+    where = names.clusters.get(int(cluster)) if cluster >= 0 else None
+    group = f" (your {where} tracks)" if where else ""
+    return (
+        f"{body[0].upper()}{body[1:]}{group}. Shown because it is close to what you play, "
+        "though not to one recent interest"
     )

@@ -42,7 +42,7 @@ from sklearn.neighbors import NearestNeighbors
 from trace.analysis.classify import ClusterModel
 from trace.analysis.mood import REGIONS, in_ranges, mood_axes
 from trace.analysis.params import RankingParams
-from trace.analysis.reasons import explain
+from trace.analysis.reasons import Names, explain
 from trace.analysis.taste import Interest, ShiftModel, TasteWeights, clusters_of
 from trace.library.text import match_key
 
@@ -99,6 +99,9 @@ class Evidence:
     weights: TasteWeights
     interests: tuple[Interest, ...] = ()
     shift: ShiftModel | None = None
+    interest_names: tuple[str, ...] = ()
+    """The interests' names (:mod:`trace.analysis.naming`), for the reasons."""
+    cluster_names: dict[int, str] = field(default_factory=dict)
     approved: frozenset[int] = frozenset()
     rejected: frozenset[int] = frozenset()
 
@@ -352,7 +355,15 @@ def rank_candidates(
     chosen = order.loc[kept]
     if chosen.empty:
         return Ranking(pd.DataFrame(columns=COLUMNS), left_out, recent_clusters, interests)
-    told = explain(chosen, near.rows, library, evidence.weights, interests, labels)
+    told = explain(
+        chosen,
+        near.rows,
+        library,
+        evidence.weights,
+        interests,
+        labels,
+        names=Names(evidence.interest_names, evidence.cluster_names),
+    )
     location = chosen["path"].where(chosen["path"].notna(), chosen.get("spotify_uri"))
     proposed = pd.DataFrame(
         {

@@ -74,6 +74,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "played_most": list(row.top_tracks),
                 "artists": list(row.artists),
                 "genres": list(row.genres),
+                "albums": list(getattr(row, "albums", ())),
                 "clusters": list(row.clusters),
             }
             for row in analysis.interests.itertuples()

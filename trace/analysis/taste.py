@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -121,12 +122,24 @@ def _same_tag_pairs(codes: np.ndarray, seeds: np.ndarray) -> list[tuple[int, int
 
 
 def tag_codes(library: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Artist and album codes of the library's tracks (−1 where untagged)."""
+    """Artist and album codes of the library's tracks (−1 where untagged).
+
+    An album is its title with its album artist, or else with its folder: tracks of one
+    album tagged with each composer's name ("Doug Kaufman", "Battle for Wesnoth") are
+    still one album, and two albums of one name ("Greatest Hits") by two artists in two
+    folders are two."""
     artist = library["artist"].fillna("").str.casefold()
-    album = (artist + "\x1f" + library["album"].fillna("").str.casefold()).where(
-        library["album"].fillna("") != "", ""
-    )
+    title = library["album"].fillna("").astype(str).str.casefold()
+    owner = _column(library, "album_artist").str.casefold()
+    folder = _column(library, "path").map(lambda p: str(PurePath(p).parent) if p else "")
+    album = (owner.where(owner != "", folder) + "\x1f" + title).where(title != "", "")
     return tuple(np.where(values == "", -1, pd.factorize(values)[0]) for values in (artist, album))
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series("", index=frame.index)
+    return frame[name].fillna("").astype(str)
 
 
 def _spread(weights: np.ndarray) -> float:
@@ -317,44 +330,6 @@ def _crossing(neighbours: np.ndarray, members: np.ndarray, halves: np.ndarray) -
     half = dict(zip(members.tolist(), halves.tolist(), strict=True))
     links = [(half[i], half[j]) for i in members for j in neighbours[i, 1:] if j in half]
     return sum(a != b for a, b in links) / max(len(links), 1)
-
-
-def describe(
-    interests: tuple[Interest, ...] | list[Interest],
-    library: pd.DataFrame,
-    labels: np.ndarray,
-    names: dict[int, str],
-    *,
-    shown: int = 5,
-) -> pd.DataFrame:
-    """One row per interest, in the words of the map: ``name`` ("Interest 1 · mostly
-    <cluster>"), ``lift``, ``recent_share``, ``usual_share``, ``tracks``, ``top_tracks``
-    (the ``shown`` played most lately, "Artist – Title"), ``artists``, ``genres`` and
-    ``clusters`` (names, most tracks first)."""
-    rows = []
-    for number, interest in enumerate(interests, start=1):
-        members = library.iloc[interest.rows]
-        clusters = pd.Series(labels[interest.rows]).value_counts()
-        main = names.get(int(clusters.index[0]), "between clusters")
-        artist = members["artist"].fillna("").replace("", "Unknown artist")
-        genres = members["genre"].fillna("").str.split("; ").str[0]
-        rows.append(
-            {
-                "number": number,
-                "name": f"Interest {number} · mostly {main}",
-                "lift": interest.lift,
-                "recent_share": interest.recent_share,
-                "usual_share": interest.usual_share,
-                "tracks": len(interest.rows),
-                "top_tracks": list((artist + " – " + members["title"].fillna("")).head(shown)),
-                "artists": list(artist.value_counts().index[:shown]),
-                "genres": [g for g in genres.value_counts().index if g][:shown],
-                "clusters": [names.get(int(c), "no cluster") for c in clusters.index],
-            }
-        )
-    columns = ["number", "name", "lift", "recent_share", "usual_share", "tracks",
-               "top_tracks", "artists", "genres", "clusters"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
 
 
 def clusters_of(interests: tuple[Interest, ...] | list[Interest], labels: np.ndarray) -> tuple:

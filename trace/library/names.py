@@ -67,10 +67,10 @@ _TRACK_NUMBER = re.compile(r"^\s*(?:(?:\d{1,3}|[A-D]\d{1,2})\s*[-._)]\s*|\d{2,3}
 
 
 def folder_name(path: object) -> str | None:
-    """The nearest folder above ``path`` that names something, or ``None``."""
+    """The nearest of the two folders above ``path`` that names something, or ``None``."""
     if not isinstance(path, str) or not path:
         return None
-    for part in reversed(PurePath(path).parent.parts[-4:]):
+    for part in reversed(PurePath(path).parent.parts[-2:]):
         bare = part.strip()
         words = re.sub(r"[\W_]+", " ", bare).casefold().split()
         if not words or _NUMBERED_FOLDER.match(bare) or set(words) <= GENERIC_FOLDERS:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from trace.analysis import mood, report
+from trace.analysis.genre import guess_text
 from trace.analysis.params import MOODS
 from trace.analysis.pipeline import Inputs, Pipeline
 from trace.store import Store
@@ -111,7 +112,7 @@ def candidates(keys: Inputs) -> Candidates:
         proposed = proposed.assign(
             For=proposed["interest"].map(serves).fillna("—"),
             cluster_name=proposed["cluster"].map(pipe.names()),
-            genre=guesses["genre"].to_numpy(),
+            genre=guess_text(guesses, pipe.genre()).to_numpy(),
         )
     return Candidates(pipe, proposed, _library(pipe), serves, ranking.left_out)
 
@@ -256,7 +257,9 @@ def _columns() -> dict:
         "Genre (guessed)": st.column_config.TextColumn(
             "Genre (guessed)",
             width=110,
-            help="What a Random Forest trained on your library's genre tags guesses.",
+            help="What a Random Forest trained on your library's genre tags guesses, with "
+            "its probability; a ? marks an unsure guess. Hidden when that model is right "
+            "on fewer than 60 % of the tracks it was tested on.",
         ),
         "Confidence": st.column_config.ProgressColumn(
             "Confidence", min_value=0.0, max_value=1.0, format="percent", width=110

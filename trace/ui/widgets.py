@@ -120,7 +120,7 @@ def genre_model(table: pd.DataFrame) -> None:
     """The genre forest's quality, its confusion matrix, and its guesses for untagged
     tracks (the Library page's Genres tab; imports the models only when opened)."""
     from trace.analysis import report
-    from trace.analysis.genre import MIN_TRACKS, GenreModel, first_genre
+    from trace.analysis.genre import MIN_TRACKS, GenreModel, first_genre, hidden_note
     from trace.ui import cached, map_charts
 
     pipe = cached.stages(cached.keys())
@@ -141,6 +141,9 @@ def genre_model(table: pd.DataFrame) -> None:
     untagged = with_features[first_genre(with_features["genre"]).isna().to_numpy()]
     if untagged.empty:
         st.caption("Every track with features has a genre tag: nothing to guess.")
+        return
+    if note := hidden_note(fitted):
+        st.caption(f"{note} Tag more tracks with their genre to make it better.")
         return
     guesses = pipe.genre_guesses(untagged)
     st.write(f"Guesses for the {plural(len(untagged), 'track')} without a genre tag:")
