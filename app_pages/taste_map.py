@@ -9,12 +9,18 @@ from trace.playlist import m3u8
 from trace.ui import cached, charts, data, listen, map_charts, map_page
 
 st.title("Taste map")
+st.write(
+    "Each dot is one of your tracks, placed by how it sounds: tracks that sound alike sit "
+    "close together. The coloured groups are **clusters** of tracks that sound alike, each "
+    "named by what sets it apart from the rest of your library."
+)
 cached.show_settings_problem()
 keys = cached.keys()
 
 map_page.map_settings()
 
 pipe = cached.mapped(keys)
+map_page.first_map_settings(pipe, keys)
 table = pipe.library()
 layout = pipe.layout()
 clustering = pipe.clustering()
@@ -26,12 +32,14 @@ columns[1].metric("Clusters", clustering.n_clusters)
 columns[2].metric(
     "In no cluster",
     f"{clustering.noise_share:.0%}",
-    help="HDBSCAN leaves tracks that fit no cluster as noise instead of forcing them in.",
+    help="Tracks that fit no cluster are left out of every cluster rather than forced in.",
 )
 columns[3].metric(
-    "DBCV",
-    "–" if pd.isna(clustering.dbcv) else f"{clustering.dbcv:.2f}",
-    help="Density-based cluster validity, −1 to 1: higher means denser, better separated clusters.",
+    "Separation",
+    map_page.separation(clustering.dbcv),
+    help="How clearly the clusters stand apart: clear, fair or weak. (DBCV "
+    + ("–" if pd.isna(clustering.dbcv) else f"{clustering.dbcv:.2f}")
+    + ": density-based cluster validity, from −1 to 1; clear from 0.5, weak below 0.2.)",
 )
 
 database, fingerprint = data.library_key()
@@ -40,7 +48,7 @@ if featureless and not cached.out_of_date(pipe, keys):
     st.caption(
         f"{charts.plural(featureless, 'library track')} without audio features "
         "(Spotify tracks with no local file, or files not analysed yet) are not on the map: "
-        "import an Exportify CSV of them or analyse pending files on **Sources**."
+        "hear them through catalogue previews, or analyse pending files, on **Sources**."
     )
 
 colour_options = ["cluster", "genre", "year", "artist", "format", *charts.DEFAULT_HISTOGRAMS]

@@ -154,7 +154,7 @@ def open_taste_map(page, url: str) -> float:
 
 
 def moves_and_switches(page, repeats: int) -> tuple[list[float], list[float]]:
-    slider = page.get_by_role("slider", name="Smallest cluster (HDBSCAN min_cluster_size)")
+    slider = page.get_by_role("slider", name="Smallest cluster")
     moves, switches = [], []
     for _ in range(repeats):
         slider.focus()

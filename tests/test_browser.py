@@ -58,7 +58,7 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
         # A slider: a larger smallest-cluster size can only keep or lower the cluster count.
         open_page(page, f"{url}/taste_map")
         before = int(metric(page, "Clusters"))
-        slider = page.get_by_role("slider", name="Smallest cluster (HDBSCAN min_cluster_size)")
+        slider = page.get_by_role("slider", name="Smallest cluster")
         slider.focus()
         for _ in range(50):
             page.keyboard.press("ArrowRight")

@@ -167,9 +167,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         if problem:
             print(f"trace: {problem}", file=sys.stderr)
         params = _given_params(args, saved)
+        chosen = None if params == saved and not pipeline.settings_saved(store) else params
         result = with_progress(
-            args, "step", lambda bar: pipeline.analyse(store, params, progress=bar)
+            args, "step", lambda bar: pipeline.analyse(store, chosen, progress=bar)
         )
+        params = result.params
         if args.save:
             pipeline.save_params(store, params)
     if args.json:

@@ -113,6 +113,8 @@ def run_weekly(
     params, problem = pipeline.load_params(store)
     if problem:
         summary.problems.append(problem)
+    if not pipeline.settings_saved(store):
+        params = None  # the first map's settings: chosen like the dashboard's
     cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
     try:
         result = pipeline.analyse(store, params, cache=cache)
@@ -131,7 +133,7 @@ def run_weekly(
         summary.problems.append(f"no analysis this week: {error}")
         return summary
     # what the Taste map shows next to the map, kept for the dashboard's next start
-    pipeline.Pipeline(pipeline.Inputs.of(store), params, cache).sweep()
+    pipeline.Pipeline(pipeline.Inputs.of(store), result.params, cache).sweep()
     proposed = result.ranking.proposed
     summary.lines.append(
         f"Analysed {len(result.library):,} tracks: {result.clustering.n_clusters} clusters; "

@@ -119,3 +119,23 @@ def sweep(
     if pool["dbcv"].notna().any():
         grid.loc[pool["dbcv"].idxmax(), "suggested"] = True
     return grid
+
+
+POOR_DBCV = 0.2
+POOR_NOISE = 0.35
+
+
+def clusters_poorly(n_clusters: int, noise_share: float, dbcv: float) -> bool:
+    """Whether a clustering serves a person badly: fewer than 2 clusters, more than
+    :data:`POOR_NOISE` of the tracks in none, or DBCV below :data:`POOR_DBCV` (groups
+    that barely stand apart)."""
+    return n_clusters < 2 or noise_share > POOR_NOISE or not dbcv >= POOR_DBCV
+
+
+def suggestion(grid: pd.DataFrame) -> tuple[int, int] | None:
+    """The sweep's suggested ``(min_cluster_size, min_samples)``, if any."""
+    best = grid[grid["suggested"]] if "suggested" in grid else grid.iloc[:0]
+    if best.empty:
+        return None
+    row = best.iloc[0]
+    return int(row["min_cluster_size"]), int(row["min_samples"])

@@ -21,13 +21,13 @@ saved settings (:func:`save_params`, :func:`load_params`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from trace.analysis.classify import ClusterModel
-from trace.analysis.cluster import Clustering
+from trace.analysis.cluster import Clustering, clusters_poorly, suggestion
 from trace.analysis.embed import Scaled
 from trace.analysis.embed import cluster_space_of as cluster_space_of
 from trace.analysis.embed import knn_for as knn_for
@@ -48,6 +48,7 @@ from trace.analysis.results import StageCache as StageCache
 from trace.analysis.settings import PARAMS_SETTING as PARAMS_SETTING
 from trace.analysis.settings import AnalysisParams, load_params
 from trace.analysis.settings import save_params as save_params
+from trace.analysis.settings import settings_saved as settings_saved
 from trace.analysis.stages import Inputs as Inputs
 from trace.analysis.stages import MapStages, Progress
 from trace.analysis.table import feature_table
@@ -276,9 +277,29 @@ def analyse(
     """Every stage on the store's current library and candidates, with the saved
     settings unless ``params`` are given. The map's stages are read from and kept in
     the results folder beside the store (:class:`DiskResults`) unless ``cache`` is given."""
-    params = params or load_params(store)[0]
     cache = cache if cache is not None else StageCache(DiskResults.beside(store.path))
-    return Pipeline(Inputs.of(store, extractor), params, cache).analysis(progress)
+    inputs = Inputs.of(store, extractor)
+    if params is None:
+        params = load_params(store)[0]
+        if not settings_saved(store):
+            params = first_map_params(Pipeline(inputs, params, cache))
+    return Pipeline(inputs, params, cache).analysis(progress)
+
+
+def first_map_params(pipe: Pipeline) -> AnalysisParams:
+    """The settings of a library's first map: the defaults, or — when they cluster it
+    poorly (:func:`~trace.analysis.cluster.clusters_poorly`) — the sweep's suggestion.
+    The dashboard, ``analyse`` and the weekly job choose alike until the person saves
+    settings of their own."""
+    clustering = pipe.clustering()
+    if not clusters_poorly(clustering.n_clusters, clustering.noise_share, clustering.dbcv):
+        return pipe.params
+    chosen = suggestion(pipe.sweep())
+    if chosen is None:
+        return pipe.params
+    size, samples = chosen
+    part = replace(pipe.params.cluster, min_cluster_size=size, min_samples=samples)
+    return replace(pipe.params, cluster=part)
 
 
 def interest_artists(analysis: Analysis, *, per_interest: int = 3) -> list[str]:

@@ -67,5 +67,10 @@ def load_params(store: Store) -> tuple[AnalysisParams, str | None]:
         )
 
 
+def settings_saved(store: Store) -> bool:
+    """Whether the person (or a command with ``--save``) ever saved settings."""
+    return store.get_setting(PARAMS_SETTING) is not None
+
+
 def save_params(store: Store, params: AnalysisParams) -> None:
     store.set_setting(PARAMS_SETTING, json.dumps(params.to_dict(), sort_keys=True))

@@ -49,6 +49,21 @@ def set_params(new: pipeline.AnalysisParams) -> None:
         pipeline.save_params(store, new)
 
 
+def forget_widgets(group: str) -> None:
+    """Let the sidebar's widgets of ``group`` show the settings anew (after a change made
+    by a button rather than by them)."""
+    for key in [k for k in st.session_state if str(k).startswith(f"setting.{group}.")]:
+        del st.session_state[key]
+
+
+def set_cluster(min_cluster_size: int, min_samples: int) -> None:
+    """Apply (and save) a cluster setting, as the suggestion's button does."""
+    current = params()
+    part = replace(current.cluster, min_cluster_size=min_cluster_size, min_samples=min_samples)
+    set_params(replace(current, cluster=part))
+    forget_widgets("cluster")
+
+
 def _changed(group: str, name: str, key: str, convert: Any) -> None:
     current = params()
     value = convert(st.session_state[key])

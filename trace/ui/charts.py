@@ -147,16 +147,33 @@ def top_values(tracks: pd.DataFrame, column: str, title: str, *, limit: int = 15
     )
 
 
-def year_histogram(tracks: pd.DataFrame) -> alt.Chart:
-    """Tracks per release year."""
-    frame = tracks.loc[tracks["year"].notna(), ["year"]]
+def year_histogram(tracks: pd.DataFrame, *, min_years: int = 10) -> alt.Chart:
+    """Tracks per release year on a continuous axis: one bar a year wide, centred on its
+    year, so a year without tracks is a gap the width of a bar. The axis spans at least
+    ``min_years``, so that a few years are bars, not a wall."""
+    years = tracks["year"].dropna().astype(float).round().astype(int)
+    counts = years.value_counts().sort_index().rename_axis("year").reset_index(name="tracks")
+    frame = counts.assign(start=counts["year"] - 0.45, end=counts["year"] + 0.45)
+    low, high = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
+    widen = max(0, min_years - (high - low + 1))
+    low, high = low - widen // 2, high + (widen + 1) // 2
     return (
         alt.Chart(frame, title="Release years")
         .mark_bar(color=ACCENT)
         .encode(
-            x=alt.X("year:O", title="Year"),
-            y=alt.Y("count():Q", title="Tracks"),
-            tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("count():Q", title="Tracks")],
+            x=alt.X(
+                "start:Q",
+                title="Year",
+                scale=alt.Scale(domain=[low - 0.5, high + 0.5], nice=False, zero=False),
+                axis=alt.Axis(format="d", tickMinStep=1, grid=False),
+            ),
+            x2="end:Q",
+            y=alt.Y("tracks:Q", title="Tracks", axis=alt.Axis(tickMinStep=1)),
+            y2=alt.datum(0),  # a bar from zero up, not a range across the years
+            tooltip=[
+                alt.Tooltip("year:Q", title="Year", format="d"),
+                alt.Tooltip("tracks:Q", title="Tracks"),
+            ],
         )
         .properties(height=240)
     )

@@ -3,15 +3,27 @@ cluster's lift, and the listening month by month."""
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from trace.ui.charts import RECENT
-from trace.ui.map_charts import NOISE, palette
+from trace.ui.map_charts import NOISE_LABEL, cluster_legend
 
 SHIFT_GRID = 28
 """The listening-shift map bins the 2-D map into this many cells a side."""
+KINDS = {
+    "play": ("Plays", "Plays per month"),
+    "added": ("Additions", "Tracks added per month"),
+    "events": ("Plays and additions", "Events per month"),
+}
+"""Each kind of listening event: its chart's title and its axis' title."""
+MIN_MONTHS = 6
+"""The month-by-month charts span at least this many months."""
+MONTH_GAP = pd.Timedelta(days=2)
+"""Each month's bar leaves this much of the month empty on either side."""
 
 
 def shift_frame(layout: np.ndarray, recent: np.ndarray, usual: np.ndarray) -> pd.DataFrame:
@@ -150,30 +162,91 @@ def interest_bars(found: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
     return (bars + one).properties(height=alt.Step(30))
 
 
-def timeline(monthly: pd.DataFrame, names: dict[int, str]) -> alt.Chart:
-    """Plays and additions per month, stacked by cluster."""
-    frame = monthly.assign(name=monthly["cluster"].map(names).fillna("no cluster"))
-    clustered = sorted(set(frame.loc[frame["cluster"] >= 0, "name"]))
-    return (
-        alt.Chart(frame)
+def timeline(monthly: pd.DataFrame, names: dict[int, str]) -> alt.VConcatChart:
+    """Plays and additions per month, each kind in a chart of its own, stacked by cluster.
+
+    ``monthly`` is :func:`trace.analysis.interest.monthly_timeline`'s long form (month,
+    cluster, events) with a ``kind`` column ("play" or "added"); without one, the events
+    are drawn as one series. Months lie on a time axis, one bar a month wide, so a month
+    without events is a gap; both charts share that axis. Clusters are coloured as on the
+    Taste map, the most active :data:`~trace.ui.map_charts.PALETTE`'s size of them if
+    there are more, the rest as "other clusters"."""
+    frame = monthly.assign(
+        name=monthly["cluster"].map(names).fillna(NOISE_LABEL),
+        month=pd.to_datetime(monthly["month"]),
+    )
+    if "kind" not in frame:
+        frame["kind"] = "events"
+    legend = cluster_legend(
+        frame["name"],
+        frame["cluster"] < 0,
+        weights=frame["events"],
+        every=[name for cluster, name in names.items() if cluster >= 0],
+    )
+    frame = frame.assign(
+        legend=legend.labels.to_numpy(),
+        start=frame["month"] + MONTH_GAP,
+        stop=frame["month"] + pd.DateOffset(months=1) - MONTH_GAP,
+    )
+    scale, axis = month_axis(frame["month"])
+    color = alt.Color(
+        "legend:N",
+        title=legend.title,
+        scale=alt.Scale(domain=legend.domain, range=legend.colours),
+        legend=alt.Legend(
+            orient="bottom",
+            columns=3,
+            labelLimit=260,
+            titleLimit=400,
+            symbolLimit=len(legend.domain),
+        ),
+    )
+    kinds = [kind for kind in KINDS if (frame["kind"] == kind).any()] or ["events"]
+    charts = [
+        alt.Chart(frame[frame["kind"] == kind], title=KINDS[kind][0])
         .mark_bar()
         .encode(
-            # ordinal: each month's label sits under its own bar, not at a month boundary
-            x=alt.X("yearmonth(month):O", title="Month", axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("sum(events):Q", title="Plays and additions"),
-            color=alt.Color(
-                "name:N",
-                title="Cluster",
-                scale=alt.Scale(
-                    domain=[*clustered, "no cluster"], range=[*palette(len(clustered)), NOISE]
-                ),
-                legend=alt.Legend(orient="bottom", columns=3, labelLimit=260),
-            ),
+            x=alt.X("start:T", title=None, axis=axis, scale=scale),
+            x2="stop:T",
+            y=alt.Y("sum(events):Q", title=KINDS[kind][1], axis=alt.Axis(tickMinStep=1)),
+            color=color,
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("month:T", title="Month", format="%B %Y"),
                 alt.Tooltip("name:N", title="Cluster"),
-                alt.Tooltip("sum(events):Q", title="Events"),
+                alt.Tooltip("sum(events):Q", title=KINDS[kind][1]),
             ],
         )
-        .properties(height=340)
+        .properties(height=340 if len(kinds) == 1 else 200)
+        for kind in kinds
+    ]
+    return alt.vconcat(*charts).resolve_scale(x="shared", y="independent", color="shared")
+
+
+def month_axis(months: pd.Series) -> tuple[alt.Scale, alt.Axis]:
+    """A time axis over ``months`` (month starts), at least :data:`MIN_MONTHS` wide so
+    that one month is a bar, not the whole chart; ticks every month, quarter, or year or
+    few years, as many as read without crowding."""
+    if months.empty:  # an empty chart still has an axis: this month's
+        months = pd.Series([pd.Timestamp.now().normalize().replace(day=1)])
+    first, last = months.min(), months.max() + pd.DateOffset(months=1)
+    span = (last.year - first.year) * 12 + last.month - first.month
+    if span < MIN_MONTHS:  # centred in the wider window
+        first -= pd.DateOffset(months=(MIN_MONTHS - span) // 2)
+        last += pd.DateOffset(months=(MIN_MONTHS - span + 1) // 2)
+    if span <= 15:
+        ticks, label = {"interval": "month", "step": 1}, "%b %Y"
+    elif span <= 40:
+        ticks, label = {"interval": "month", "step": 3}, "%b %Y"
+    else:
+        ticks, label = {"interval": "year", "step": max(1, math.ceil(span / 12 / 10))}, "%Y"
+    return (
+        # domainMin/Max, not domain: Vega-Lite warns of a conflict with x2 given a domain
+        alt.Scale(domainMin=_when(first), domainMax=_when(last), nice=False),
+        alt.Axis(format=label, tickCount=ticks, labelOverlap=True, grid=False),
     )
+
+
+def _when(moment: pd.Timestamp) -> int:
+    """Milliseconds since the epoch, as a time scale's end is given (within a day of the
+    browser's local reading of the data's dates: nothing on an axis months wide)."""
+    return int(moment.value // 1_000_000)

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from trace.analysis.mood import REGIONS
-from trace.ui.charts import ACCENT, RECENT, feature_label
+from trace.ui.charts import ACCENT, PITCHES, RECENT, feature_label
 
 NOISE = "#8a8f98"
+OTHER = "#c5c8cd"
+"""The grey of the values a legend groups as "other"; lighter than :data:`NOISE`."""
+OTHER_LABEL = "other"
+OTHERS = "other clusters"
+NOISE_LABEL = "no cluster"
+NONE_LABEL = "(none)"
+"""A legend's entry for a missing or empty value: no legend entry is without a label."""
+PALETTE = (
+    "#1DB954", "#F2A541", "#4EA8DE", "#E5637D", "#B388EB", "#F4D35E", "#2EC4B6",
+    "#FF8C42", "#9BC53D", "#C3423F", "#5BC0EB", "#FDE74C", "#D81E5B", "#8FD694",
+    "#A47148", "#F7B2D9", "#6C63FF", "#E0C9A6", "#B5179E", "#7A9E7E",
+)  # fmt: skip
+"""The categorical colours, none of them grey: a legend colours at most this many values
+and groups the rest as "other" (:func:`grouped`)."""
+CATEGORIES = 12
+"""A numeric column with at most this many values colours as categories (key, mode)."""
 TOOLTIP_FEATURES = ("tempo", "energy", "danceability", "loudness")
 BRUSH = "brush"
 POINT = "point"
@@ -66,26 +84,36 @@ def drawn(frame: pd.DataFrame, limit: int = MAP_POINTS) -> pd.DataFrame:
 
 def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Chart:
     """The 2-D map: one point per track, coloured by cluster or by ``colour``; tracks in
-    no cluster faded; a rectangle selection (drag) to pick tracks, a click to pick one."""
+    no cluster faded; a rectangle selection (drag) to pick tracks, a click to pick one.
+
+    A categorical colouring shows at most :data:`PALETTE`'s size of values, each in a
+    colour of its own and each in the legend; the rest are drawn grey as "other", and
+    the legend's title says so ("Artist (top 20 of 33)")."""
     brush = alt.selection_interval(name=BRUSH, encodings=["x", "y"])
     point = alt.selection_point(name=POINT, fields=["id"], on="click", clear="dblclick")
-    if colour == "cluster":
-        clustered = sorted(set(frame.loc[~frame["noise"], "cluster"]))
-        colour_encoding = alt.Color(
-            "cluster:N",
-            title="Cluster",
-            scale=alt.Scale(
-                domain=[*clustered, "no cluster"],
-                range=[*palette(len(clustered)), NOISE],
-            ),
-            legend=alt.Legend(orient="right", symbolLimit=40, labelLimit=260, symbolStrokeWidth=0),
-        )
-    elif pd.api.types.is_numeric_dtype(frame[colour]) and frame[colour].nunique() > 12:
+    if colour != "cluster" and _continuous(frame[colour]):
         colour_encoding = alt.Color(
             f"{colour}:Q", title=colour_title, scale=alt.Scale(scheme="viridis")
         )
     else:
-        colour_encoding = alt.Color(f"{colour}:N", title=colour_title)
+        legend = (
+            cluster_legend(frame["cluster"], frame["noise"])
+            if colour == "cluster"
+            else category_legend(frame[colour], colour_title, pitches=colour == "key")
+        )
+        frame = frame.assign(legend=legend.labels.to_numpy())
+        colour_encoding = alt.Color(
+            "legend:N",
+            title=legend.title,
+            scale=alt.Scale(domain=legend.domain, range=legend.colours),
+            legend=alt.Legend(
+                orient="right",
+                symbolLimit=len(legend.domain),
+                labelLimit=260,
+                titleLimit=400,
+                symbolStrokeWidth=0,
+            ),
+        )
     tooltip = [
         alt.Tooltip("artist:N", title="Artist"),
         alt.Tooltip("title:N", title="Title"),
@@ -113,11 +141,113 @@ def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Cha
 
 
 def palette(count: int) -> list[str]:
-    base = [
-        "#1DB954", "#F2A541", "#4EA8DE", "#E5637D", "#B388EB", "#F4D35E", "#2EC4B6",
-        "#FF8C42", "#9BC53D", "#C3423F", "#5BC0EB", "#FDE74C", "#D81E5B", "#8FD694",
-    ]  # fmt: skip
-    return [base[i % len(base)] for i in range(count)]
+    """``count`` colours from :data:`PALETTE`: distinct up to its size, repeating beyond
+    it (the legends group anything past that as "other": :func:`grouped`)."""
+    return [PALETTE[i % len(PALETTE)] for i in range(count)]
+
+
+@dataclass(frozen=True, slots=True)
+class Legend:
+    """A categorical colouring: each row's legend entry (``labels``), the entries in the
+    legend's order (``domain``), their ``colours`` and the legend's ``title``."""
+
+    labels: pd.Series
+    domain: list[str]
+    colours: list[str]
+    title: str
+
+
+def grouped(
+    values: pd.Series,
+    *,
+    limit: int = len(PALETTE),
+    weights: pd.Series | None = None,
+    other: str = OTHER_LABEL,
+) -> tuple[pd.Series, list[str], int]:
+    """The ``limit`` most common of ``values`` (most first; by ``weights`` summed when
+    given), each row's entry with the rest read as ``other``, and how many distinct
+    values there were."""
+    weight = pd.Series(1.0 if weights is None else np.asarray(weights, float), values.index)
+    totals = weight.groupby(values.to_numpy(), sort=False).sum()
+    ranked = sorted(totals.index, key=lambda value: (-totals[value], str(value)))
+    kept = ranked[:limit]
+    return values.where(values.isin(kept), other), kept, len(ranked)
+
+
+def legend_title(title: str, shown: int, total: int) -> str:
+    """``title``, and when a legend groups values as "other" how many it shows of how
+    many: ``"Artist (top 20 of 33)"``."""
+    return f"{title} (top {shown} of {total})" if shown < total else title
+
+
+def cluster_legend(
+    clusters: pd.Series,
+    noise: pd.Series,
+    *,
+    weights: pd.Series | None = None,
+    every: list[str] | None = None,
+) -> Legend:
+    """The clusters' legend: named clusters in alphabetical order, the largest
+    :data:`PALETTE`'s size of them (by ``weights``, else tracks) if there are more, then
+    "other clusters", then "no cluster". A cluster's colour is its place among ``every``
+    cluster name sorted (all those drawn if not given), so it keeps its colour from chart
+    to chart."""
+    noise = np.asarray(noise, bool)
+    share = None if weights is None else np.asarray(weights)[~noise]
+    named, kept, total = grouped(clusters[~noise].astype(str), weights=share, other=OTHERS)
+    labels = pd.Series(NOISE_LABEL, index=clusters.index, dtype=object)
+    labels.loc[~noise] = named.to_numpy()
+    kept = sorted(kept)
+    order = sorted(set(every)) if every is not None else kept
+    if len(order) > len(PALETTE) or not set(kept) <= set(order):
+        order = kept  # then the kept ones alone have distinct colours
+    colour_of = dict(zip(order, palette(len(order)), strict=True))
+    more, unclustered = total > len(kept), bool(noise.any())
+    return Legend(
+        labels,
+        [*kept, *[OTHERS] * more, *[NOISE_LABEL] * unclustered],
+        [*(colour_of[name] for name in kept), *[OTHER] * more, *[NOISE] * unclustered],
+        legend_title("Cluster", len(kept), total),
+    )
+
+
+def category_legend(values: pd.Series, title: str, *, pitches: bool = False) -> Legend:
+    """The legend of a categorical colouring: every value named (a missing or empty one
+    as :data:`NONE_LABEL`; with ``pitches``, 0–11 as C … B), the most common first —
+    numbers in their order — and past :data:`PALETTE`'s size the rest as "other"."""
+    labels, kept, total = grouped(_label(values, pitches=pitches))
+    if pd.api.types.is_numeric_dtype(values):  # 0 before 1, C before D
+        order = _label(pd.Series(np.sort(values.dropna().unique())), pitches=pitches)
+        kept = [v for v in dict.fromkeys(order) if v in kept] + [v for v in kept if v == NONE_LABEL]
+    more = total > len(kept)
+    return Legend(
+        labels,
+        [*kept, *[OTHER_LABEL] * more],
+        [*palette(len(kept)), *[OTHER] * more],
+        legend_title(title, len(kept), total),
+    )
+
+
+def _label(values: pd.Series, *, pitches: bool = False) -> pd.Series:
+    """Each value as a legend entry: text stripped, ``3.0`` as ``"3"``, a key's pitch
+    class by name, and a missing or empty value as :data:`NONE_LABEL`."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        number = pd.to_numeric(values, errors="coerce")
+        text = number.map(
+            lambda v: NONE_LABEL if pd.isna(v) else PITCHES[int(v) % 12] if pitches else f"{v:g}"
+        )
+        return text.astype(object)
+    text = values.astype("string").str.strip().fillna("")
+    return text.mask(text == "", NONE_LABEL).astype(object)
+
+
+def _continuous(values: pd.Series) -> bool:
+    """Whether a column colours as a scale (numbers of many values) or as categories."""
+    return (
+        pd.api.types.is_numeric_dtype(values)
+        and not pd.api.types.is_bool_dtype(values)
+        and values.nunique() > CATEGORIES
+    )
 
 
 def clicked(event) -> int | None:
