@@ -8,6 +8,11 @@ from trace.ui import approved, cached, review
 from trace.ui import discover as discover_ui
 
 st.title("Discover")
+st.write(
+    "New music for what you have been into lately: tracks you do not have yet, from your "
+    "candidate pools and the catalogue, the closest first, each with the reason it is here. "
+    "Listen, then approve or reject; the approved ones become a playlist."
+)
 cached.show_settings_problem()
 keys = cached.keys()
 with st.sidebar:

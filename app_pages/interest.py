@@ -9,6 +9,10 @@ from trace.analysis import taste
 from trace.ui import cached, charts, interest_charts
 
 st.title("Recent interest")
+st.write(
+    "What you have been listening to lately that you did not before: groups of your tracks "
+    "you play more now than you usually do, named after what they hold."
+)
 cached.show_settings_problem()
 keys = cached.keys()
 
@@ -46,19 +50,22 @@ if not (events["kind"] == "play").any():
 
 weights, _ = pipe.taste()
 interests = pipe.interests()
-st.markdown(
-    "An **interest** is a group of neighbouring tracks on the map that holds at least "
-    f"{taste.MIN_SHARE:.0%} of your recent listening (weighted by a half-life of "
-    f"{params.interest.half_life_days:g} days) and at least **{taste.MIN_LIFT:g}×** its "
-    f"usual share, a rise too large to be chance, from {taste.MIN_TRACKS} or more "
-    "different tracks — so one song on repeat is not a trend."
-)
 if interests.empty:
     st.warning("Nothing stands out lately: your recent listening looks like your usual.")
 else:
     st.success(
         "Lately you have been into: "
-        + "; ".join(f"**{row.name}** ({row.lift:.1f}×)" for row in interests.itertuples())
+        + "; ".join(
+            f"**{row.name}** ({row.lift:.1f}× as much as usual)" for row in interests.itertuples()
+        )
+    )
+with st.expander("How an interest is found"):
+    st.markdown(
+        "An **interest** is a group of neighbouring tracks on the map that holds at least "
+        f"{taste.MIN_SHARE:.0%} of your recent listening (each play counting half as much "
+        f"every {params.interest.half_life_days:g} days back) and at least "
+        f"**{taste.MIN_LIFT:g}×** its usual share, a rise too large to be chance, from "
+        f"{taste.MIN_TRACKS} or more different tracks — so one song on repeat is not a trend."
     )
 
 st.subheader("Where your listening moved")
@@ -100,20 +107,29 @@ st.caption(
     "the tracks that drive it."
 )
 st.altair_chart(interest_charts.interest_bars(found, names), width="stretch")
-st.dataframe(
+st.expander("The numbers").dataframe(
     pd.DataFrame(
         {
             "Cluster": found["cluster"].map(names),
             "Lift": found["lift"].round(2),
             "Recent share": (found["recent_share"] * 100).round(1).astype(str) + " %",
             "Usual share": (found["long_run_share"] * 100).round(1).astype(str) + " %",
-            "Weighted events": found["evidence"].round(1),
+            "Recent plays (weighted)": found["evidence"].round(1),
             "Tracks": found["tracks"],
             "Holds a recent interest": found["recent_interest"].map({True: "yes", False: ""}),
         }
     ),
     hide_index=True,
     width="stretch",
+    column_config={
+        "Lift": st.column_config.NumberColumn(
+            help="The recent share over the usual share: 2 is twice as much as usual."
+        ),
+        "Recent plays (weighted)": st.column_config.NumberColumn(
+            help="How many plays and additions the recent share rests on, each counting less "
+            "the longer ago it was (the half-life in the sidebar)."
+        ),
+    },
 )
 
 st.subheader("Month by month")

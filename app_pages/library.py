@@ -11,6 +11,10 @@ from trace.audio.trust import trusted
 from trace.ui import charts, data, map_charts, widgets
 
 st.title("Library")
+st.write(
+    "What is in your music library and how it sounds: each feature TRACE hears in your "
+    "tracks, how your tracks spread over it, and the mood they make."
+)
 database, fingerprint = data.library_key()
 counts = data.counts(database, fingerprint)
 

@@ -9,6 +9,10 @@ from trace.store import Store
 from trace.ui import catalogue, charts, data, spotify, widgets
 
 st.title("Sources")
+st.write(
+    "Where your music and your listening come from: folders of files, Spotify, listening "
+    "histories, feature CSVs and the catalogue, and how far TRACE has heard each of them."
+)
 database, fingerprint = data.library_key()
 
 st.subheader("Music folders")
@@ -30,11 +34,17 @@ st.write(
     "same export again adds nothing, and a listen scrobbled to two services counts once."
 )
 spotify.history_form()
+history = data.history_summary(database, fingerprint)
+if len(history):
+    st.dataframe(
+        charts.history_table(history), hide_index=True, width="stretch", key="history-summary"
+    )
 
 st.subheader("Audio analysis")
 table = data.features(database, fingerprint)
-st.write(charts.audio_status(table))
-waiting = int(((table["feature_source"] == "none") & table["path"].notna()).sum())
+unanalysable = len(data.feature_errors(database, fingerprint))
+st.write(charts.audio_status(table, unanalysable))
+waiting = int(((table["feature_source"] == "none") & table["path"].notna()).sum()) - unanalysable
 if st.button("Analyse new and changed files", disabled=not waiting):
     widgets.extract_with_progress()
 

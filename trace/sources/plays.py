@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+import pandas as pd
+
 from trace.errors import SourceError
 from trace.library.identity import Identity, track_for
 from trace.sources.matching import MatchReport, match_spotify_to_local
@@ -264,3 +266,35 @@ def _after_merge(store: Store, entry: Stored, merged: dict[int, int]) -> Stored:
         (local_id, entry.played_at, entry.source),
     ).fetchone()
     return entry._replace(play_id=int(row[0]) if row else entry.play_id, outcome=ALREADY)
+
+
+SOURCE_NAMES = {
+    "spotify": "Spotify",
+    "spotify-recent": "Spotify (recently played)",
+    "listenbrainz": "ListenBrainz",
+    "lastfm": "Last.fm",
+    "scrobbles": "scrobbles (CSV)",
+    "demo": "the demo",
+}
+
+
+def history_summary(store: Store) -> pd.DataFrame:
+    """One row per source of plays: ``source`` (readable), ``plays`` (skips included),
+    ``first`` and ``last`` (dates), ``tracks``, and ``heard``: how many of those tracks
+    TRACE can hear — a readable file, or a catalogue preview — and so can map."""
+    frame = store.frame(
+        """SELECT p.source, count(*) AS plays, min(p.played_at) AS first,
+                  max(p.played_at) AS last, count(DISTINCT p.track_id) AS tracks,
+                  count(DISTINCT CASE WHEN EXISTS (
+                      SELECT 1 FROM files f WHERE f.track_id = p.track_id AND f.status = 'ok')
+                    OR EXISTS (SELECT 1 FROM previews v WHERE v.track_id = p.track_id
+                               AND v.signature IS NOT NULL)
+                  THEN p.track_id END) AS heard
+           FROM plays p GROUP BY p.source ORDER BY plays DESC"""
+    )
+    if frame.empty:
+        return frame
+    frame["source"] = frame["source"].map(lambda s: SOURCE_NAMES.get(s, s))
+    for column in ("first", "last"):
+        frame[column] = frame[column].str[:10]
+    return frame

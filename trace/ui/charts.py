@@ -225,9 +225,10 @@ def trust_note(table: pd.DataFrame, features: list[str]) -> str:
     return " ".join(notes)
 
 
-def audio_status(table: pd.DataFrame) -> str:
+def audio_status(table: pd.DataFrame, unanalysable: int = 0) -> str:
     """Which tracks have features and which do not, and why: files waiting for their
-    analysis, files that cannot be analysed, tracks with no file at all."""
+    analysis, files that cannot be analysed (``unanalysable``, of the current extractor),
+    tracks with no file at all."""
     source = table["feature_source"]
     has_file = table["path"].notna() & (table["status"] == "ok")
     heard = int((source != "none").sum())
@@ -235,11 +236,17 @@ def audio_status(table: pd.DataFrame) -> str:
     text = f"{plural(heard, 'track')} of {len(table):,} have audio features"
     text += f" ({clips:,} from catalogue previews)." if clips else "."
     none = source == "none"
-    waiting = int((none & has_file & table["signature"].notna()).sum())
+    unanalysable = min(unanalysable, int((none & has_file).sum()))
+    waiting = int((none & has_file & table["signature"].notna()).sum()) - unanalysable
     no_file = int((none & ~has_file).sum())
-    if waiting:
-        text += f" {plural(waiting, 'file')} {'is' if waiting == 1 else 'are'} waiting for " + (
-            "analysis, or could not be analysed (the Library page lists why)."
+    if waiting > 0:
+        text += f" {plural(waiting, 'file')} {'is' if waiting == 1 else 'are'} waiting for "
+        text += "analysis: the button below analyses them."
+    if unanalysable:
+        text += (
+            f" {plural(unanalysable, 'file')} cannot be analysed (silent, too short, "
+            "undecodable): the Library page lists each with the reason; re-encoding the "
+            "file helps."
         )
     if no_file:
         text += (
@@ -277,6 +284,23 @@ def error_table(errors: pd.DataFrame) -> pd.DataFrame:
             "detail": "Details",
             "kept": "Track",
             "at": "When",
+        }
+    )
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """The imported histories as the Sources page lists them."""
+    return pd.DataFrame(
+        {
+            "History": history["source"],
+            "Plays": history["plays"],
+            "From": history["first"],
+            "To": history["last"],
+            "Tracks": history["tracks"],
+            "On the map": [
+                f"{heard:,} of {tracks:,} ({heard / tracks:.0%})" if tracks else "–"
+                for heard, tracks in zip(history["heard"], history["tracks"], strict=True)
+            ],
         }
     )
 

@@ -18,6 +18,7 @@ from trace.analysis.table import library_table
 from trace.audio.reanalysis import shown_extractor
 from trace.audio.windows import Windows, extractor_id
 from trace.library.names import readable_names
+from trace.sources import plays
 from trace.store import Store
 from trace.ui.charts import track_table
 
@@ -55,6 +56,13 @@ def scan_errors(database: str, fingerprint: str) -> pd.DataFrame:
 def counts(database: str, fingerprint: str) -> dict[str, int]:
     with Store(database) as store:
         return store.counts()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def history_summary(database: str, fingerprint: str) -> pd.DataFrame:
+    """Each imported history: plays, dates, tracks, and how many TRACE can hear."""
+    with Store(database) as store:
+        return plays.history_summary(store)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -39,6 +39,12 @@ def handle_redirect() -> None:
     st.success("Spotify is connected. Sync on the **Sources** page to bring your music in.")
 
 
+def running_address() -> str:
+    """The loopback address this dashboard answers on: what Spotify must send people
+    back to."""
+    return f"http://127.0.0.1:{st.get_option('server.port')}/"
+
+
 def _client(status) -> Client:
     return Client.connect(connect.load_config(), notify=status.write)
 
@@ -50,14 +56,27 @@ def section() -> None:
     except TraceError as error:
         st.error(str(error))
         return
+    running = running_address()
     if not settings.configured:
         st.info(
             "Spotify is not set up. Create an app on developer.spotify.com with the "
-            f"redirect URI `{connect.REDIRECT_URI}`, then put its client id (and secret) in "
+            f"redirect URI `{running}`, then put its client id (and secret) in "
             "`.streamlit/secrets.toml` under `[spotify]` or in `SPOTIFY_CLIENT_ID` — the "
             "README's 'Spotify setup' walks through it. Folders and imports work without it."
+            + (
+                f" This dashboard runs on another address than the usual one: also set "
+                f"`SPOTIFY_REDIRECT_URI={running}`."
+                if running != connect.REDIRECT_URI
+                else ""
+            )
         )
         return
+    if settings.redirect_uri != running:
+        st.warning(
+            f"Spotify will send you back to `{settings.redirect_uri}`, but this dashboard "
+            f"runs at `{running}`: set `SPOTIFY_REDIRECT_URI={running}` (and add it to your "
+            "app's redirect URIs on developer.spotify.com), or start the dashboard there."
+        )
     try:
         is_connected = connect.connected(settings)
     except connect.TokenFileError as error:
