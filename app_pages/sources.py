@@ -44,7 +44,7 @@ st.subheader("Audio analysis")
 table = data.features(database, fingerprint)
 unanalysable = len(data.feature_errors(database, fingerprint))
 st.write(charts.audio_status(table, unanalysable))
-waiting = int(((table["feature_source"] == "none") & table["path"].notna()).sum()) - unanalysable
+waiting = int(((table["feature_source"] == "none") & table["path"].notna()).sum())
 if st.button("Analyse new and changed files", disabled=not waiting):
     widgets.extract_with_progress()
 
