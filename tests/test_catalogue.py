@@ -315,3 +315,10 @@ def test_a_playlist_carries_links_and_the_isrc_of_tracks_without_a_file(store, t
     assert lines[two + 1] == "https://open.spotify.com/track/abc"
     assert "https://www.deezer.com/track/3" in lines
     assert "Four" not in playlist.text
+
+
+def test_a_wrong_address_setting_is_a_sentence(store, monkeypatch):
+    spotify_track(store, 1, "Nova", "Drift")
+    monkeypatch.setenv("TRACE_DEEZER_API_URL", "htp:/nowhere")
+    summary = hear_previews(store, deezer=Deezer(**FAST), itunes=None, workers=1)
+    assert "Deezer cannot be asked at htp:/nowhere" in summary.stopped

@@ -132,6 +132,8 @@ def track_details(table: pd.DataFrame, track_id: int | None) -> None:
         for feature, shown in (("tempo", "{:.0f} BPM"), ("energy", "energy {:.2f}")):
             if pd.notna(track.get(f"f_{feature}")):
                 facts.append(shown.format(float(track[f"f_{feature}"])))
+        if track.get("feature_source") == "preview":
+            facts.append("heard through a 30 s preview (one excerpt: its tempo is less sure)")
         st.caption(" · ".join(facts))
         location = track.get("path")
         if not isinstance(location, str) or not location:

@@ -141,6 +141,11 @@ class Service:
             except (requests.ConnectionError, requests.Timeout) as error:
                 attempt = self._retry(attempt, what, f"did not answer ({type(error).__name__})")
                 continue
+            except requests.RequestException as error:  # a bad address, too many redirects
+                raise UnreachableError(
+                    f"{self.name} cannot be asked at {self.base_url} ({type(error).__name__}); "
+                    "check the address setting."
+                ) from None
             if self.quota_error(answer.status_code, body):
                 quota_waits = self._wait_for_quota(answer, quota_waits, what)
                 continue
@@ -212,6 +217,10 @@ class Service:
                     else f"could not be downloaded ({type(error).__name__})"
                 )
                 attempt = self._retry(attempt, f"downloading {what}", problem)
+            except requests.RequestException as error:
+                raise CatalogueError(
+                    f"the preview of {what} cannot be downloaded ({type(error).__name__})"
+                ) from None
 
 
 def _json(answer: requests.Response) -> Any:
