@@ -76,8 +76,10 @@ def recent_interest(
 
 
 def monthly_timeline(events: pd.DataFrame, cluster_of: pd.Series) -> pd.DataFrame:
-    """Events per month and cluster (−1 for unclustered), long form: month, cluster, events."""
+    """Events per month, kind (play or addition, where the events say) and cluster (−1 for
+    unclustered), long form: month, kind, cluster, events."""
     frame = events.assign(cluster=events["track_id"].map(cluster_of).fillna(-1).astype(int))
     month = frame["at"].dt.tz_convert(None).dt.to_period("M").dt.to_timestamp()
-    counts = frame.groupby([month.rename("month"), "cluster"]).size()
+    keys = [month.rename("month"), *(["kind"] if "kind" in frame else []), "cluster"]
+    counts = frame.groupby(keys).size()
     return counts.rename("events").reset_index()

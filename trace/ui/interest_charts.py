@@ -189,18 +189,7 @@ def timeline(monthly: pd.DataFrame, names: dict[int, str]) -> alt.VConcatChart:
         stop=frame["month"] + pd.DateOffset(months=1) - MONTH_GAP,
     )
     scale, axis = month_axis(frame["month"])
-    color = alt.Color(
-        "legend:N",
-        title=legend.title,
-        scale=alt.Scale(domain=legend.domain, range=legend.colours),
-        legend=alt.Legend(
-            orient="bottom",
-            columns=3,
-            labelLimit=260,
-            titleLimit=400,
-            symbolLimit=len(legend.domain),
-        ),
-    )
+    color = legend.colour(orient="bottom", columns=3)
     kinds = [kind for kind in KINDS if (frame["kind"] == kind).any()] or ["events"]
     charts = [
         alt.Chart(frame[frame["kind"] == kind], title=KINDS[kind][0])

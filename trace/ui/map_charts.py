@@ -102,18 +102,7 @@ def taste_map(frame: pd.DataFrame, colour: str, *, colour_title: str) -> alt.Cha
             else category_legend(frame[colour], colour_title, pitches=colour == "key")
         )
         frame = frame.assign(legend=legend.labels.to_numpy())
-        colour_encoding = alt.Color(
-            "legend:N",
-            title=legend.title,
-            scale=alt.Scale(domain=legend.domain, range=legend.colours),
-            legend=alt.Legend(
-                orient="right",
-                symbolLimit=len(legend.domain),
-                labelLimit=260,
-                titleLimit=400,
-                symbolStrokeWidth=0,
-            ),
-        )
+        colour_encoding = legend.colour(orient="right", symbolStrokeWidth=0)
     tooltip = [
         alt.Tooltip("artist:N", title="Artist"),
         alt.Tooltip("title:N", title="Title"),
@@ -155,6 +144,18 @@ class Legend:
     domain: list[str]
     colours: list[str]
     title: str
+
+    def colour(self, **options) -> alt.Color:
+        """The colour encoding of a chart whose data has the ``labels`` as ``legend``;
+        ``options`` of its :class:`altair.Legend`. Every entry is listed and labelled."""
+        return alt.Color(
+            "legend:N",
+            title=self.title,
+            scale=alt.Scale(domain=self.domain, range=self.colours),
+            legend=alt.Legend(
+                symbolLimit=len(self.domain), labelLimit=260, titleLimit=400, **options
+            ),
+        )
 
 
 def grouped(
