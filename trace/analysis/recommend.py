@@ -69,6 +69,7 @@ COLUMNS = [
     "stands_out",
     "reason",
     "preference",
+    "pool",
 ]
 
 
@@ -378,6 +379,7 @@ def rank_candidates(
             "interest": chosen["interest"].astype(int).to_numpy(),
             **{c: told[c].to_numpy() for c in told.columns},
             "preference": chosen["preference"].to_numpy(),
+            "pool": chosen["pool"].to_numpy() if "pool" in chosen else None,
         }
     )
     return Ranking(proposed[COLUMNS], left_out, recent_clusters, interests)

@@ -109,6 +109,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                 "stands_out": list(row.stands_out),
                 "reason": row.reason,
                 "preference": _number(row.preference),
+                "pool": getattr(row, "pool", None),
                 **sources.get(int(row.track_id), NO_SOURCE),
             }
             for row in analysis.ranking.proposed.itertuples()

@@ -218,13 +218,23 @@ def decision_list(found: Candidates, keys: Inputs) -> None:
                 "Cluster": proposed["cluster_name"],
                 "Genre (guessed)": proposed["genre"],
                 "Confidence": proposed["confidence"],
+                "From": proposed["pool"],
                 "Why": proposed["reason"],
             }
         ),
         key=key,
         hide_index=True,
         width="stretch",
-        disabled=["Artist", "Title", "For", "Cluster", "Genre (guessed)", "Confidence", "Why"],
+        disabled=[
+            "Artist",
+            "Title",
+            "For",
+            "Cluster",
+            "Genre (guessed)",
+            "Confidence",
+            "From",
+            "Why",
+        ],
         on_change=save_edits,
         args=(key, proposed["track_id"].to_numpy()),
         column_config=_columns(),
@@ -264,6 +274,9 @@ def _columns() -> dict:
         ),
         "Confidence": st.column_config.ProgressColumn(
             "Confidence", min_value=0.0, max_value=1.0, format="percent", width=110
+        ),
+        "From": st.column_config.TextColumn(
+            "From", width=140, help="The candidate pool it comes from."
         ),
         "Why": st.column_config.TextColumn(
             "Why", width="large", help="Each reason in full: below the table, or in Review."

@@ -21,7 +21,7 @@ from trace.ui import listen, map_charts
 from trace.ui.discover import Candidates
 
 KEPT = ["track_id", "artist", "title", "location", "reason", "neighbours", "neighbour_ids"]
-KEPT_SHOWN = ["For", "cluster_name", "confidence"]
+KEPT_SHOWN = ["For", "cluster_name", "confidence", "pool"]
 AHEAD = 2
 """How many of the next candidates are prepared in the background."""
 
@@ -70,6 +70,8 @@ def _show(candidate: dict, library: pd.DataFrame) -> None:
         facts.append(f"placed in **{candidate['cluster_name']}**")
     if "confidence" in candidate:
         facts.append(f"{candidate['confidence']:.0%} sure")
+    if candidate.get("pool"):
+        facts.append(f"from *{candidate['pool']}*")
     st.caption(" · ".join(f for f in facts if f))
     st.markdown(f"**Why:** {candidate['reason']}")
     left, right = st.columns(2)
