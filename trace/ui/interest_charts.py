@@ -82,8 +82,14 @@ def taste_shift(cells: pd.DataFrame, points: pd.DataFrame) -> alt.LayerChart:
             y2="y1:Q",
             color=alt.Color(
                 "moved:Q",
-                title="Recent vs usual (log₂)",
+                title="Played lately, against usually",
                 scale=alt.Scale(scheme="redblue", reverse=True, domain=[-limit, limit]),
+                # the values are log₂ ratios; the legend says them as "4× more", "4× less"
+                legend=alt.Legend(
+                    labelExpr="datum.value > 0 ? format(pow(2, datum.value), '.0f') + '× more'"
+                    " : datum.value < 0 ? format(pow(2, -datum.value), '.0f') + '× less'"
+                    " : 'as usual'"
+                ),
             ),
             tooltip=[
                 alt.Tooltip("recent_pct:Q", title="Recent listening (%)"),
