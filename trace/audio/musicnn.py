@@ -44,9 +44,9 @@ PATCH_FRAMES = 187
 """musicnn's 3 s: ``librosa.time_to_frames(3, sr=16000, n_fft=512, hop_length=256) + 1``."""
 EPSILON = 0.001
 CHUNK = 1
-"""Patches per pass through the front-end. One at a time is the fastest (its ~15 MB of
-buffers stay in cache): 34 ms of CPU a patch against 41–45 ms for 4–18 at once. The
-mid- and back-end take every patch of the call at once."""
+"""Patches per pass through the front-end. One at a time was the fastest (its ~20 MB of
+buffers stay in cache): 28–36 ms of CPU a patch on one core, against 35–41 ms for 4 or
+18 at once (docs/MUSICNN.md). The mid- and back-end take every patch of a call at once."""
 
 WEIGHTS = Path(__file__).parent / "models" / "musicnn_msd.npz"
 
