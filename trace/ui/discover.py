@@ -262,7 +262,7 @@ def _columns() -> dict:
         "Artist": st.column_config.TextColumn("Artist", width=140, pinned=True),
         "Title": st.column_config.TextColumn("Title", width=200, pinned=True),
         "For": st.column_config.TextColumn(
-            "For", width=170, help="The recent interest this candidate serves."
+            "For", width=280, help="The recent interest this candidate serves."
         ),
         "Cluster": st.column_config.TextColumn("Cluster", width=170),
         "Genre (guessed)": st.column_config.TextColumn(
