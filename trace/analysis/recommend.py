@@ -47,6 +47,10 @@ from trace.analysis.taste import Interest, ShiftModel, TasteWeights, clusters_of
 from trace.library.text import match_key
 
 NEIGHBOURS = 10
+SERVES = 0.15
+"""A candidate serves an interest when the interest holds this share of its nearest
+tracks (by weight): two of ten, roughly. On real music an interest's tracks mingle with
+others, and a third left most candidates "for" none."""
 """How many reference tracks a candidate is compared with."""
 APPROVED_BOOST = 1.0
 """A candidate that sounds the same as an approved one scores up to (1 + this) times."""
@@ -200,14 +204,14 @@ def _similarity(values: np.ndarray, chosen: np.ndarray, scale: float) -> np.ndar
 
 def served_interest(near: Affinity, interests: tuple[Interest, ...], n: int) -> np.ndarray:
     """Per candidate: 1 + the index of the interest most of its nearest tracks belong to
-    (by weight), or 0 when none holds a third of them."""
+    (by weight), or 0 when none holds :data:`SERVES` of them."""
     served = np.zeros(len(near.rows), int)
     best = np.zeros(len(near.rows))
     for number, interest in enumerate(interests, start=1):
         member = np.zeros(n, bool)
         member[interest.rows] = True
         share = (near.weights * member[near.rows]).sum(axis=1)
-        better = (share > best) & (share >= 1 / 3)
+        better = (share > best) & (share >= SERVES)
         served[better], best[better] = number, share[better]
     return served
 

@@ -223,6 +223,8 @@ def find_interests(
             rising & ~taken & (weights.lift >= ON_REPEAT_LIFT) & (_track_z(weights) >= TRACK_Z)
         )
         groups += [p for p in split(scattered) if _stands_out(weights, p, min_lift)]
+    if albums is not None:
+        groups = _one_album_one_interest(groups, albums)
     found = [
         Interest(
             members[np.argsort(-weights.recent[members], kind="stable")],
@@ -232,6 +234,26 @@ def find_interests(
         for members in groups
     ]
     return sorted(found, key=lambda i: -i.recent_share)
+
+
+def _one_album_one_interest(groups: list[np.ndarray], albums: np.ndarray) -> list[np.ndarray]:
+    """Groups held mostly (half their tracks or more) by one album joined into one: the
+    sound may cut an album's tracks apart, or leave some scattered, but one album the
+    person turned to is one interest."""
+    joined: list[np.ndarray] = []
+    slot: dict[int, int] = {}
+    for group in groups:
+        codes = albums[group]
+        tagged = codes[codes >= 0]
+        top = int(np.bincount(tagged).argmax()) if len(tagged) else -1
+        if top < 0 or (codes == top).mean() < 0.5:
+            joined.append(group)
+        elif top in slot:
+            joined[slot[top]] = np.union1d(joined[slot[top]], group)
+        else:
+            slot[top] = len(joined)
+            joined.append(group)
+    return joined
 
 
 def _track_z(weights: TasteWeights) -> np.ndarray:

@@ -235,13 +235,14 @@ def month_axis(months: pd.Series) -> tuple[alt.Scale, alt.Axis]:
     else:
         ticks, label = {"interval": "year", "step": max(1, math.ceil(span / 12 / 10))}, "%Y"
     return (
-        # domainMin/Max, not domain: Vega-Lite warns of a conflict with x2 given a domain
-        alt.Scale(domainMin=_when(first), domainMax=_when(last), nice=False),
+        # a domain of dates: the Vega-Lite in Streamlit draws nothing given domainMin/Max
+        # in milliseconds (seen in Chromium), though it may warn of x2 with a domain
+        alt.Scale(domain=[_when(first), _when(last)], nice=False),
         alt.Axis(format=label, tickCount=ticks, labelOverlap=True, grid=False),
     )
 
 
-def _when(moment: pd.Timestamp) -> int:
-    """Milliseconds since the epoch, as a time scale's end is given (within a day of the
-    browser's local reading of the data's dates: nothing on an axis months wide)."""
-    return int(moment.value // 1_000_000)
+def _when(moment: pd.Timestamp) -> alt.DateTime:
+    """A month start as Vega-Lite's date (read in the browser's time zone: nothing on an
+    axis months wide)."""
+    return alt.DateTime(year=moment.year, month=moment.month, date=moment.day)
