@@ -66,6 +66,11 @@ def test_isrc_first_then_search_avoiding_decoys_then_itunes(catalogue, clips):
     )
     catalogue.add_deezer(deezer_track(3, artist="Kites Tribute", title="Glow", rank=800000), b"x")
     catalogue.add_deezer(deezer_track(4, artist="Kite", title="Glow", rank=100), b"x")
+    # with a long name, a tribute act's song of the same title and length
+    long_title = "Breaking the Chains of the Northern Sky"
+    tribute = deezer_track(9, artist="Mattias Westlund Tribute", title=long_title, rank=9000)
+    catalogue.add_deezer(tribute, b"x")
+    catalogue.add_deezer(deezer_track(10, artist="Mattias Westlund", title=long_title), b"x")
     # Deezer has only a remix and a track far longer; iTunes has the recording
     catalogue.add_deezer(deezer_track(5, artist="Vale", title="Hush (Remix)", duration=210), b"x")
     catalogue.add_deezer(deezer_track(6, artist="Vale", title="Hush", duration=420), b"x")
@@ -78,6 +83,7 @@ def test_isrc_first_then_search_avoiding_decoys_then_itunes(catalogue, clips):
 
     assert find("Nova", "Drift", "GBAAA0000001") == ("isrc", ("deezer", "1"))
     assert find("Kite", "Glow") == ("search", ("deezer", "4"))
+    assert find("Mattias Westlund", long_title) == ("search", ("deezer", "10"))
     assert find("Vale", "Hush", duration=209.0) == ("itunes", ("itunes", "77"))
     assert find("Nobody", "Nothing") == (None, None)
     # an ISRC whose track is far longer than ours is not taken on trust
@@ -315,6 +321,15 @@ def test_a_playlist_carries_links_and_the_isrc_of_tracks_without_a_file(store, t
     assert lines[two + 1] == "https://open.spotify.com/track/abc"
     assert "https://www.deezer.com/track/3" in lines
     assert "Four" not in playlist.text
+
+
+def test_deezer_alone_asks_no_itunes(store, catalogue, monkeypatch):
+    spotify_track(store, 1, "Vale", "Hush")
+    catalogue.add_itunes(itunes_song(77, artist="Vale", title="Hush"), b"x")
+    monkeypatch.setenv("TRACE_ITUNES_API_URL", catalogue.itunes_url)  # where it would go
+    summary = hear_previews(store, deezer=clients(catalogue)[0], itunes=None, workers=1)
+    assert summary.not_found == 1
+    assert not [r for r in catalogue.requests if r.service == "itunes"]
 
 
 def test_a_wrong_address_setting_is_a_sentence(store, monkeypatch):

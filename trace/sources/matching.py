@@ -250,14 +250,26 @@ def same_recording(
 ) -> bool:
     """Whether a track found by name elsewhere (a catalogue's search) is the recording a
     stored track is, by the rules a Spotify track meets a local file by: names at least
-    :data:`MIN_SIMILARITY` alike, then :func:`_same_recording` (length, title, numbers,
-    and never a live take, a remix or another kind of recording)."""
+    :data:`MIN_SIMILARITY` alike — the artists on their own too —, then
+    :func:`_same_recording` (length, title, numbers, and never a live take, a remix or
+    another kind of recording)."""
     key, other = match_key(artist, title), match_key(other_artist, other_title)
-    if key is None or other is None:
+    if key is None or other is None or not _same_artist(key, other):
         return False
     spaced, other_spaced = key.replace("\x1f", " "), other.replace("\x1f", " ")
     score = max(fuzz.token_sort_ratio(spaced, other_spaced), fuzz.ratio(spaced, other_spaced))
     return score >= MIN_SIMILARITY and _same_recording(key, other, duration, other_duration)
+
+
+def _same_artist(key: str, other: str) -> bool:
+    """The artists of two keys alike on their own: with a long title, "Artist Tribute"
+    would otherwise pass on the title's likeness alone."""
+    artist, other_artist = (
+        k.split("\x1f")[0].removeprefix("the ").replace(" ", "") for k in (key, other)
+    )
+    return max(fuzz.ratio(artist, other_artist), fuzz.token_sort_ratio(artist, other_artist)) >= (
+        MIN_SIMILARITY
+    )
 
 
 def _titles_close(title: str, other: str) -> bool:

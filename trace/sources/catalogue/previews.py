@@ -55,6 +55,8 @@ BATCH = 24
 LOOKUP_THREADS = 4
 CLIP_SUFFIX = {"deezer": ".mp3", "itunes": ".m4a"}
 HOW = ("isrc", "search", "itunes", "discover")
+DEFAULT = object()
+"""``hear_previews``' iTunes client when none is given: one of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +300,7 @@ def hear_previews(
     store: Store,
     *,
     deezer: Deezer | None = None,
-    itunes: ITunes | None = None,
+    itunes: ITunes | object | None = DEFAULT,
     track_ids: Sequence[int] | None = None,
     windows: Windows | None = None,
     workers: int | None = None,
@@ -306,12 +308,14 @@ def hear_previews(
     notify: Notify | None = None,
 ) -> PreviewSummary:
     """Find, fetch and analyse a preview for every track without audio (or for
-    ``track_ids``); see the module docstring."""
+    ``track_ids``); see the module docstring. ``itunes=None`` asks Deezer alone."""
     windows = windows or Windows()
     extractor = extractor_id(windows)
     report = progress or (lambda done, total, message: None)
     deezer = deezer or Deezer(notify=notify)
-    itunes = itunes if itunes is not None else ITunes(notify=notify)
+    itunes = ITunes(notify=notify) if itunes is DEFAULT else itunes
+    clients = [c for c in (deezer, itunes) if c is not None]
+    waited_before = sum(c.window.waited for c in clients)
     summary = PreviewSummary()
     started = time.perf_counter()
     wanted, summary.remembered = pending(store, extractor, track_ids=track_ids)
@@ -345,7 +349,7 @@ def hear_previews(
             if waiting is not None:
                 _store(store, extractor, *waiting, summary)
     _bound_clips()
-    summary.waited = deezer.window.waited + itunes.window.waited
+    summary.waited = sum(c.window.waited for c in clients) - waited_before
     summary.seconds = time.perf_counter() - started
     report(total, total, str(summary))
     return summary

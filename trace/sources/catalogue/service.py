@@ -54,7 +54,11 @@ class ExpiredPreviewError(CatalogueError):
 
 
 class RateWindow:
-    """At most ``calls`` starts in any rolling ``period`` seconds, across threads."""
+    """At most ``calls`` requests in any rolling ``period`` seconds, across threads.
+
+    A request's slot is stamped when it starts and stamped again when its answer comes
+    back (:meth:`done`): the service counts a request when it arrives, which is after the
+    start, so a window measured from the answers is never shorter than the service's."""
 
     def __init__(
         self,
@@ -68,30 +72,38 @@ class RateWindow:
         self.period = period
         self.clock = clock
         self.sleep = sleep
-        self.starts: deque[float] = deque()
+        self.slots: deque[list[float]] = deque()
         self.lock = threading.Lock()
         self.waited = 0.0
 
-    def wait(self) -> None:
-        """Block until one more request may start, and count it as started."""
+    def wait(self) -> list[float]:
+        """Block until one more request may start; its slot, for :meth:`done`."""
         with self.lock:
             while True:
                 now = self.clock()
-                while self.starts and now - self.starts[0] >= self.period:
-                    self.starts.popleft()
-                if len(self.starts) < self.calls:
-                    self.starts.append(now)
-                    return
-                pause = self.period - (now - self.starts[0]) + 0.01
+                while self.slots and now - self.slots[0][0] >= self.period:
+                    self.slots.popleft()
+                if len(self.slots) < self.calls:
+                    slot = [now]
+                    self.slots.append(slot)
+                    return slot
+                pause = self.period - (now - self.slots[0][0]) + 0.01
                 self.waited += pause
                 self.sleep(pause)
 
-    def cool_down(self) -> None:
-        """After a quota answer: treat the whole window as used, so the next request
-        waits a full period."""
+    def done(self, slot: list[float]) -> None:
+        """The request of ``slot`` was answered: its time in the window counts from now."""
         with self.lock:
+            slot[0] = max(slot[0], self.clock())
+
+    def cool_down(self, pause: float) -> None:
+        """After a quota answer: wait ``pause`` seconds (counted as waited) with the whole
+        window taken, so the requests after it start a fresh window."""
+        with self.lock:
+            self.waited += pause
+            self.sleep(pause)
             now = self.clock()
-            self.starts = deque([now] * self.calls)
+            self.slots = deque([now] for _ in range(self.calls))
 
 
 class Service:
@@ -133,12 +145,13 @@ class Service:
         """``GET base_url + path``: the decoded JSON body, ``None`` for "no data"."""
         attempt = quota_waits = 0
         while True:
-            self.window.wait()
+            slot = self.window.wait()
             self.requests += 1
             try:
                 answer = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
                 body = _json(answer)
             except (requests.ConnectionError, requests.Timeout) as error:
+                self.window.done(slot)
                 attempt = self._retry(attempt, what, f"did not answer ({type(error).__name__})")
                 continue
             except requests.RequestException as error:  # a bad address, too many redirects
@@ -146,6 +159,7 @@ class Service:
                     f"{self.name} cannot be asked at {self.base_url} ({type(error).__name__}); "
                     "check the address setting."
                 ) from None
+            self.window.done(slot)
             if self.quota_error(answer.status_code, body):
                 quota_waits = self._wait_for_quota(answer, quota_waits, what)
                 continue
@@ -180,8 +194,7 @@ class Service:
             )
         pause = _retry_after(answer) or self.window.period
         self.notify(f"{self.name}'s request quota is used up; waiting {pause:g} s.")
-        self.window.cool_down()
-        self.sleep(pause)
+        self.window.cool_down(pause)
         return waits + 1
 
     def download(self, url: str, *, what: str) -> bytes:
