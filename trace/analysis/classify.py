@@ -12,6 +12,7 @@ anything in your library" and gets no cluster.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,7 +92,10 @@ def fit_cluster_model(
         random_state=seed,
         n_jobs=-1,
     )
-    forest.fit(x, y)
+    with warnings.catch_warnings():
+        # a track every tree saw has no out-of-bag vote: out_of_bag_labels leaves it out
+        warnings.filterwarnings("ignore", "Some inputs do not have OOB scores")
+        forest.fit(x, y)
     predicted, judged = out_of_bag_labels(forest)
     classes = np.unique(y)
     matrix = confusion_matrix(y[judged], predicted[judged], labels=classes)

@@ -9,6 +9,7 @@ untagged tracks and for candidates — a suggestion, never written into anyone's
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,7 +105,10 @@ def fit_genre(genres: pd.Series, values: np.ndarray, *, seed: int = 42) -> Genre
         random_state=seed,
         n_jobs=-1,
     )
-    forest.fit(x, y)
+    with warnings.catch_warnings():
+        # a track every tree saw has no out-of-bag vote: out_of_bag_labels leaves it out
+        warnings.filterwarnings("ignore", "Some inputs do not have OOB scores")
+        forest.fit(x, y)
     predicted, judged = out_of_bag_labels(forest)
     y, predicted = y[judged], predicted[judged]
     order = list(kept.index)

@@ -201,9 +201,10 @@ def profile_clusters(
             }
         )
         name = cluster_name(z_scores.where(known >= MIN_KNOWN), borne)
-        names_seen[name] = names_seen.get(name, 0) + 1
-        if names_seen[name] > 1:
-            name = f"{name} ({names_seen[name]})"
+        words = " · ".join(sorted(name.split(" · ")))  # the same words in another order
+        names_seen[words] = names_seen.get(words, 0) + 1
+        if names_seen[words] > 1:
+            name = f"{name} ({names_seen[words]})"
         inside = space[positions]
         nearest = positions[np.argsort(np.linalg.norm(inside - inside.mean(axis=0), axis=1))]
         cluster_years = years[positions] if years is not None else np.zeros(0)

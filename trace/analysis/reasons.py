@@ -137,18 +137,24 @@ def explain(
         close = [r for r in library_rows if top[r]]
         shown = close[:NAMED] or list(library_rows[:NAMED])
         neighbours = [str(names[r]) for r in shown]
-        reason = _reason(served, cluster, close, neighbours, words)
-        if stands_out:
-            reason += " — but " + ", ".join(stands_out)
+        reason = _reason(served, cluster, close, neighbours, words, stands_out)
         rows.append((len(close), neighbours, [int(ids[r]) for r in shown], stands_out, reason))
     return pd.DataFrame(
         rows, columns=["close_to", "neighbours", "neighbour_ids", "stands_out", "reason"]
     )
 
 
-def _reason(served: int, cluster: int, close: list, neighbours: list[str], names: Names) -> str:
-    """The words of a reason, before what stands out (see the module docstring)."""
+def _reason(
+    served: int,
+    cluster: int,
+    close: list,
+    neighbours: list[str],
+    names: Names,
+    stands_out: list[str],
+) -> str:
+    """The words of a reason (see the module docstring)."""
     tracks = "; ".join(neighbours)
+    but = f" — but {', '.join(stands_out)}" if stands_out else ""
     if len(close) > 1:
         body = f"close to {len(close)} of the tracks you played most lately: {tracks}"
     elif close:
@@ -156,10 +162,10 @@ def _reason(served: int, cluster: int, close: list, neighbours: list[str], names
     else:
         body = f"sounds like {tracks}"
     if served:
-        return f"For {names.interest(served)}: {body}"
+        return f"For {names.interest(served)}: {body}{but}"
     where = names.clusters.get(int(cluster)) if cluster >= 0 else None
     group = f" (your {where} tracks)" if where else ""
     return (
-        f"{body[0].upper()}{body[1:]}{group}. Shown because it is close to what you play, "
-        "though not to one recent interest"
+        f"{body[0].upper()}{body[1:]}{group}{but}. Shown because it is close to what you "
+        "play, though not to one recent interest."
     )

@@ -89,20 +89,32 @@ def bare_title(title: object) -> object:
     return stripped if stripped.strip() else title
 
 
+PLACEHOLDERS = frozenset(
+    {"", "(none)", "none", "<unknown>", "unknown", "unknown artist", "unknown album", "???", "-"}
+)
+"""Tag values that say nothing (written by rippers and players): read as missing."""
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    text = values.fillna("").astype(str).str.strip()
+    return text.str.casefold().isin(PLACEHOLDERS)
+
+
 def readable_names(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (columns ``artist``, ``album``, ``title``, ``path``) with an untagged
-    track's artist and album filled from its folder and its title without the track
-    number; rows with tags are left as they are."""
+    track's artist and album (missing, or a placeholder such as "<Unknown>" or "???")
+    filled from its folder and its title without the track number; rows with tags are
+    left as they are."""
     if frame.empty or "path" not in frame:
         return frame
-    no_artist = frame["artist"].fillna("").astype(str).str.strip() == ""
-    no_album = frame["album"].fillna("").astype(str).str.strip() == ""
+    no_artist = _blank(frame["artist"])
+    no_album = _blank(frame["album"])
     if not (no_artist.any() or no_album.any()):
         return frame
     out = frame.copy()
     folders = out["path"].where(no_artist | no_album).map(folder_name)
     out.loc[no_artist, "artist"] = folders[no_artist].fillna("").to_numpy()
-    out.loc[no_album & folders.notna(), "album"] = folders[no_album & folders.notna()]
+    out.loc[no_album, "album"] = folders[no_album].to_numpy()
     from_file = no_artist & out["path"].notna()
     out.loc[from_file, "title"] = out.loc[from_file, "title"].map(bare_title)
     return out

@@ -184,7 +184,7 @@ def track_table(tracks: pd.DataFrame) -> pd.DataFrame:
     table.insert(4, "Tempo", tempo_text(tracks))
     table["Length"] = table["Length"].map(minutes_seconds)
     table["Added"] = table["Added"].dt.strftime("%Y-%m-%d")
-    table["Year"] = table["Year"].astype("Int64")
+    table["Year"] = table["Year"].astype("Int64").astype(str).replace("<NA>", "")
     for column in ("Album", "Genre", "Artist"):
         table[column] = table[column].fillna("")
     return table
@@ -293,10 +293,10 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "History": history["source"],
-            "Plays": history["plays"],
+            "Plays": history["plays"].map("{:,}".format),
             "From": history["first"],
             "To": history["last"],
-            "Tracks": history["tracks"],
+            "Tracks": history["tracks"].map("{:,}".format),
             "On the map": [
                 f"{heard:,} of {tracks:,} ({heard / tracks:.0%})" if tracks else "–"
                 for heard, tracks in zip(history["heard"], history["tracks"], strict=True)

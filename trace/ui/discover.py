@@ -267,13 +267,13 @@ def _columns() -> dict:
         "Cluster": st.column_config.TextColumn("Cluster", width=170),
         "Genre (guessed)": st.column_config.TextColumn(
             "Genre (guessed)",
-            width=110,
+            width=160,
             help="What a Random Forest trained on your library's genre tags guesses, with "
             "its probability; a ? marks an unsure guess. Hidden when that model is right "
             "on fewer than 60 % of the tracks it was tested on.",
         ),
         "Confidence": st.column_config.ProgressColumn(
-            "Confidence", min_value=0.0, max_value=1.0, format="percent", width=110
+            "Confidence", min_value=0.0, max_value=1.0, format="percent", width=130
         ),
         "From": st.column_config.TextColumn(
             "From", width=140, help="The candidate pool it comes from."

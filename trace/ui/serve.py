@@ -3,7 +3,8 @@
 The same as ``streamlit run streamlit_app.py``, with one difference: once the server
 listens, while the browser loads the page, a background thread imports what the first
 page needs (pandas, Altair, TRACE's table and chart code, about 0.8 s of imports), so the
-first script run need not. Started earlier, those imports held the GIL while Streamlit
+first script run need not, and then what the other pages need (the pipeline: scikit-learn
+and SciPy, about 1.2 s). Started earlier, those imports held the GIL while Streamlit
 itself was starting, and the server came up later: on this 2-core machine a second start
 took 4.1 s (3.6–5.2) with the imports after the server was up, against 4.6 s (3.8–5.8)
 with them alongside and 4.5 s (3.9–5.4) without them (docs/PERFORMANCE.md). The heavy
@@ -23,6 +24,7 @@ file"); TRACE's own reading of ``secrets.toml`` does the same
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 import time
@@ -40,6 +42,11 @@ def _preload() -> None:
     import trace.analysis.table
     import trace.ui.charts
     import trace.ui.data  # noqa: F401
+
+    # then what every other page needs: the pipeline, and with it scikit-learn and SciPy
+    # (about 1.2 s, which a first visit of the Taste map, Recent interest or Discover
+    # after a restart paid; bench/real_library.py)
+    importlib.import_module("trace.ui.cached")
 
 
 def _wait_for_server(timeout: float = 10.0) -> None:
