@@ -16,9 +16,9 @@ import streamlit as st
 
 from trace import config
 from trace.audio.windows import Windows, extractor_id
+from trace.sources.catalogue.clips import preview_status
 from trace.sources.catalogue.consent import SENT, enabled, set_enabled
 from trace.sources.catalogue.discover import BUDGET, POOL
-from trace.sources.catalogue.previews import preview_status
 from trace.store import Store
 from trace.ui.charts import plural
 from trace.ui.jobs import log_tail, start_job

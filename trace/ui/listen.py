@@ -12,7 +12,7 @@ import streamlit as st
 
 from trace.audio.decode import DecodeFailure
 from trace.audio.excerpt import MIME, excerpt
-from trace.sources.catalogue.previews import preview_of
+from trace.sources.catalogue.clips import preview_of
 from trace.store import Store
 from trace.ui.charts import minutes_seconds
 

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from trace import config
 from trace.audio.windows import Windows, extractor_id
 from trace.library.pace import Pace, with_pace
 from trace.library.probe import content_signature
 from trace.library.scan import Progress
 from trace.library.text import plural
+from trace.sources.catalogue.clips import bound_clips, clip_path
 from trace.sources.catalogue.service import (
     CatalogueError,
     ExpiredPreviewError,
@@ -48,12 +48,8 @@ from trace.sources.matching import MAX_DURATION_GAP_S, same_recording
 from trace.store import Store, now
 
 NOT_FOUND_DAYS = 30
-CLIP_CACHE_MB = 1024
-"""The clips kept for listening and re-analysis (``TRACE_PREVIEW_CACHE_MB``); the least
-recently used go first, and a clip needed again is fetched again."""
 BATCH = 24
 LOOKUP_THREADS = 4
-CLIP_SUFFIX = {"deezer": ".mp3", "itunes": ".m4a"}
 HOW = ("isrc", "search", "itunes", "discover")
 DEFAULT = object()
 """``hear_previews``' iTunes client when none is given: one of its own."""
@@ -133,17 +129,6 @@ class PreviewSummary:
         if self.stopped:
             text += f" Stopped early: {self.stopped}"
         return text
-
-
-def clip_folder() -> Path:
-    folder = config.home() / "previews"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def clip_path(service: str, service_id: str) -> Path:
-    """Where the clip of a catalogue track is kept (for the review's player too)."""
-    return clip_folder() / f"{service}-{service_id}{CLIP_SUFFIX.get(service, '.audio')}"
 
 
 def pending(
@@ -348,34 +333,11 @@ def hear_previews(
         finally:
             if waiting is not None:
                 _store(store, extractor, *waiting, summary)
-    _bound_clips()
+    bound_clips()
     summary.waited = sum(c.window.waited for c in clients) - waited_before
     summary.seconds = time.perf_counter() - started
     report(total, total, str(summary))
     return summary
-
-
-def _bound_clips() -> None:
-    from trace.audio.excerpt import bound_cache
-
-    try:
-        limit = float(os.environ.get("TRACE_PREVIEW_CACHE_MB", CLIP_CACHE_MB))
-    except ValueError:
-        limit = CLIP_CACHE_MB
-    bound_cache(clip_folder(), limit_bytes=int(limit * 1e6), pattern="*-*.*")
-
-
-def preview_of(store: Store, track_id: int) -> dict | None:
-    """The preview a track is heard through: ``service``, ``service_id``, ``link`` and
-    its clip's ``path`` when the clip is kept here (``None`` otherwise); or ``None``."""
-    row = store.execute(
-        "SELECT service, service_id, link FROM previews WHERE track_id = ? AND status = 'found'",
-        (int(track_id),),
-    ).fetchone()
-    if row is None or not row["service"]:
-        return None
-    path = clip_path(row["service"], row["service_id"])
-    return {**dict(row), "path": path if path.exists() else None}
 
 
 def _batches(items: list[Wanted], size: int) -> Iterable[list[Wanted]]:
@@ -472,32 +434,3 @@ def _store(
                    reason = excluded.reason, looked_up_at = excluded.looked_up_at""",
             rows,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class PreviewStatus:
-    """Where the tracks without a file stand, for the Sources page."""
-
-    without_file: int = 0
-    heard: int = 0
-    not_found: int = 0
-    failed: int = 0
-    waiting: int = 0
-
-
-def preview_status(store: Store, extractor: str) -> PreviewStatus:
-    """How many tracks have no file, and of them how many are heard through a preview,
-    were not found, failed, or were never looked up (or wait for their analysis)."""
-    row = store.execute(
-        """SELECT count(*),
-                  count(*) FILTER (WHERE p.status = 'found' AND EXISTS (
-                      SELECT 1 FROM features x
-                      WHERE x.signature = p.signature AND x.extractor = ?)),
-                  count(*) FILTER (WHERE p.status = 'not found'),
-                  count(*) FILTER (WHERE p.status = 'failed')
-           FROM tracks t LEFT JOIN previews p ON p.track_id = t.id
-           WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.track_id = t.id AND f.status = 'ok')""",
-        (extractor,),
-    ).fetchone()
-    total, heard, not_found, failed = (int(v) for v in row)
-    return PreviewStatus(total, heard, not_found, failed, total - heard - not_found - failed)
