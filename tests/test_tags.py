@@ -107,6 +107,22 @@ def test_fmps_vorbis_rating_and_play_count(music, store):
     assert track["play_count"] == 42
 
 
+def test_of_several_title_values_the_file_names_own(music, store):
+    """Some rippers write every title of the album into each file: the file name says
+    which is this file's."""
+    titles = ["Living Caves", "Mirror", "Laboratory"]
+    make_track(music / "hr3-laboratory.flac", {"title": titles, "artist": "NeonCorridor"})
+    make_track(music / "one.flac", {"title": ["Song", "Remastered"], "artist": "A"})
+    scan_library([music], store)
+    titles_by_path = dict(
+        store.execute(
+            "SELECT f.display_path, t.title FROM tracks t JOIN files f ON f.track_id = t.id"
+        ).fetchall()
+    )
+    named = {os.path.basename(p): t for p, t in titles_by_path.items()}
+    assert named == {"hr3-laboratory.flac": "Laboratory", "one.flac": "Song"}
+
+
 @pytest.mark.parametrize(
     ("name", "artist", "title"),
     [

@@ -248,11 +248,24 @@ def _save_problem_file(
         )
 
 
+def _own_title(titles: tuple[str, ...], name_title: str) -> str | None:
+    """Of several title values, the one the file name is closest to: some rippers write
+    every title of the album into each file (the first is then the first track's)."""
+    if len(titles) < 2:
+        return None
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extractOne(
+        name_title, titles, scorer=fuzz.token_set_ratio, processor=utils.default_process
+    )
+    return found[0] if found and found[1] >= 60 else None
+
+
 def _track_values(path: bytes, probe: Probe, pool: str | None) -> dict[str, object]:
     tags = probe.audio.tags
     name_artist, name_title = names_from_path(path)
     artists = tags.artists or ((name_artist,) if name_artist and not tags.title else ())
-    title = tags.title or name_title
+    title = _own_title(tags.titles, name_title) or tags.title or name_title
     return {
         "title": title,
         "artists": json.dumps(list(artists), ensure_ascii=False),

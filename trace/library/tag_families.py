@@ -38,6 +38,8 @@ class Tags:
     """MusicBrainz recording id (Picard's "track id"): the same recording everywhere."""
     release_mbid: str | None = None
     artist_mbids: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    """Every title value, when a file holds several (some rippers write a whole album's)."""
 
 
 _MBID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -91,6 +93,7 @@ def _build(get: Callable[[str], tuple[str, ...]], **overrides: Any) -> Tags:
     disc_number, disc_total = parse_number_pair(_first(get("discnumber")))
     values: dict[str, Any] = {
         "title": _first(get("title")),
+        "titles": get("title"),
         "artists": get("artist"),
         "album": _first(get("album")),
         "album_artist": _first(get("albumartist")),
