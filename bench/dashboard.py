@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -154,7 +155,7 @@ def open_taste_map(page, url: str) -> float:
 
 
 def moves_and_switches(page, repeats: int) -> tuple[list[float], list[float]]:
-    slider = page.get_by_role("slider", name="Smallest cluster")
+    slider = page.get_by_role("slider", name=re.compile(r"^Smallest cluster"))
     moves, switches = [], []
     for _ in range(repeats):
         slider.focus()

@@ -3,6 +3,8 @@ an exception, a slider re-clusters, a candidate is approved and lands in the pla
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser import browser_page, dashboard, open_page, screenshot, wait_idle
 
@@ -58,7 +60,7 @@ def test_every_page_on_the_demo_slider_approve_and_playlist(demo_copy):
         # A slider: a larger smallest-cluster size can only keep or lower the cluster count.
         open_page(page, f"{url}/taste_map")
         before = int(metric(page, "Clusters"))
-        slider = page.get_by_role("slider", name="Smallest cluster")
+        slider = page.get_by_role("slider", name=re.compile(r"^Smallest cluster"))
         slider.focus()
         for _ in range(50):
             page.keyboard.press("ArrowRight")

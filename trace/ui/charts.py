@@ -215,7 +215,7 @@ def trust_note(table: pd.DataFrame, features: list[str]) -> str:
                 f"tracks: {plural(doubtful, 'track')} {'has' if doubtful == 1 else 'have'} "
                 f"{why}."
             )
-    clips = int((table.get("feature_source") == "preview").sum()) if len(table) else 0
+    clips = int((table["feature_source"] == "preview").sum()) if "feature_source" in table else 0
     if clips:
         notes.append(
             f"{plural(clips, 'track')} {'is' if clips == 1 else 'are'} heard through a 30 s "
