@@ -101,3 +101,34 @@ def test_spotify_search_goes_around_the_recent_interests_artists(demo_copy, monk
     with Store() as store:
         assert store.counts()["candidates"] == before + 10 * len(asked)
     assert "Searching around your recent interests" in capsys.readouterr().err
+
+
+def test_with_the_catalogue_on_the_job_hears_and_discovers(demo_copy, capsys, monkeypatch):
+    """Turned on, the weekly job asks the catalogue: previews, then new candidates around
+    the interests from their related artists, ranked with the rest."""
+    from fake_catalogue import deezer_track, mp3_clip, serve_catalogue
+
+    from trace.analysis import pipeline
+    from trace.sources.catalogue.consent import set_enabled
+    from trace.sources.catalogue.discover import POOL
+
+    with Store() as store:
+        set_enabled(store, True)
+        artists = pipeline.interest_artists(pipeline.analyse(store))
+    with serve_catalogue() as fake:
+        monkeypatch.setenv("TRACE_DEEZER_API_URL", fake.deezer_url)
+        monkeypatch.setenv("TRACE_ITUNES_API_URL", fake.itunes_url)
+        fake.add_artist(500, artists[0])
+        fake.relate(500, [600])
+        for k in range(2):
+            track = deezer_track(6000 + k, artist="Neon Relay", title=f"Tune {k}", artist_id=600)
+            fake.add_deezer(track, mp3_clip(30.0, freq=330.0 + 110 * k, bpm=126.0))
+        assert cli.main(["weekly"]) == 0
+    out = capsys.readouterr().out
+    assert "Every track without a file has a preview" in out or "Previews:" in out
+    assert f"2 new candidates in the pool '{POOL}'" in out
+    with Store() as store:
+        pool = store.tracks(pool=POOL)
+        assert sorted(pool["title"]) == ["Tune 0", "Tune 1"]
+        stored = json.loads(store.get_setting("weekly.last"))
+    assert stored["picks"]  # ranked with the rest
