@@ -52,3 +52,20 @@ def test_only_untagged_tracks_take_names_from_their_path():
     assert shown["album"].fillna("").tolist() == ["wesnoth", "The Battle for Wesnoth OST", ""]
     assert shown["title"].tolist() == ["Love Theme", "12 - Elvish Theme", "Intro"]
     assert frame["artist"].tolist() == ["", "Doug Kaufman", ""]  # the input is left as is
+
+
+def test_placeholder_tags_count_as_missing():
+    frame = pd.DataFrame(
+        {
+            "artist": ["<Unknown>", "Kite"],
+            "album": ["???", "Glow"],
+            "title": ["11 - Track 11", "Glow"],
+            "genre": ["Electronic; (None)", "(None)"],
+            "path": ["/m/ufoai/PsymongR3.ogg", "/m/kite/glow.ogg"],
+        }
+    )
+    shown = readable_names(frame)
+    assert shown["artist"].tolist() == ["ufoai", "Kite"]
+    assert shown["album"].tolist() == ["ufoai", "Glow"]
+    assert shown["title"].tolist() == ["Track 11", "Glow"]
+    assert shown["genre"].tolist() == ["Electronic", ""]

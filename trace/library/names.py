@@ -100,6 +100,23 @@ def _blank(values: pd.Series) -> pd.Series:
     return text.str.casefold().isin(PLACEHOLDERS)
 
 
+def _without_placeholder_genres(frame: pd.DataFrame) -> pd.DataFrame:
+    """The genre lists ("; "-joined) without values that say nothing ("(None)")."""
+    if "genre" not in frame:
+        return frame
+    genres = frame["genre"].fillna("").astype(str)
+    odd = genres.str.casefold().str.contains(r"\(none\)|<unknown>|\?\?\?|^unknown$", regex=True)
+    if not odd.any():
+        return frame
+    out = frame.copy()
+    out.loc[odd, "genre"] = genres[odd].map(
+        lambda text: "; ".join(
+            g for g in text.split("; ") if g.strip().casefold() not in PLACEHOLDERS
+        )
+    )
+    return out
+
+
 def readable_names(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (columns ``artist``, ``album``, ``title``, ``path``) with an untagged
     track's artist and album (missing, or a placeholder such as "<Unknown>" or "???")
@@ -107,6 +124,7 @@ def readable_names(frame: pd.DataFrame) -> pd.DataFrame:
     left as they are."""
     if frame.empty or "path" not in frame:
         return frame
+    frame = _without_placeholder_genres(frame)
     no_artist = _blank(frame["artist"])
     no_album = _blank(frame["album"])
     if not (no_artist.any() or no_album.any()):
