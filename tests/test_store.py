@@ -199,3 +199,28 @@ def test_features_stored_before_the_decoder_column_read_as_pyav(tmp_path, monkey
     with _upgraded(tmp_path / "db.sqlite3", monkeypatch, 4, sql) as store:
         row = store.execute("SELECT extractor, decoder FROM features").fetchone()
         assert tuple(row) == ("1/3x20s", "PyAV (FFmpeg)")
+
+
+def test_two_connections_opening_a_new_home_at_once_both_succeed(tmp_path):
+    """The dashboard's warm-up thread and a page may open a fresh home together: the one
+    that loses the race to migrate finds the schema made and goes on."""
+    import threading
+
+    path = tmp_path / "race.sqlite3"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            with Store(path) as store:
+                assert store.schema_version == len(MIGRATIONS)
+        except BaseException as error:  # collected, to fail the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

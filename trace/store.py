@@ -305,6 +305,8 @@ class Store:
             except sqlite3.Error:
                 if self.connection.in_transaction:
                     self.connection.execute("ROLLBACK")
+                if self.schema_version >= target:
+                    continue  # another connection made this step first (two opened a new home)
                 raise
 
     @contextmanager
