@@ -56,6 +56,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import common
+import dashboard as dashboard_bench
 import numpy as np
 from browser import IDLE, browser_page, dashboard
 
@@ -369,14 +370,12 @@ def build(home: Path) -> None:
 def background_jobs(home: Path) -> list[str]:
     """The command lines of ``python -m trace`` jobs running on ``home``."""
     found = []
-    for folder in Path("/proc").glob("[0-9]*"):
+    for folder in dashboard_bench.processes(home, b"trace\0--progress"):
         try:
-            environ = (folder / "environ").read_bytes().split(b"\0")
             command = (folder / "cmdline").read_bytes()
-        except OSError:
+        except OSError:  # ended meanwhile
             continue
-        if b"trace\0--progress" in command and f"TRACE_HOME={home}".encode() in environ:
-            found.append(command.replace(b"\0", b" ").decode(errors="replace"))
+        found.append(command.replace(b"\0", b" ").decode(errors="replace"))
     return found
 
 
