@@ -52,7 +52,7 @@ STAGE_RULES = {
     "analysis": ("trace.sources", "trace.demo", "trace.ui"),
     "demo": ("trace.ui",),
 }
-BASE = ("store", "config", "errors", "exports")
+BASE = ("store", "schema", "config", "errors", "exports")
 """Top-level modules every stage may use; they import no stage themselves."""
 
 
