@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -51,7 +52,7 @@ class Store:
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
             self.connection.row_factory = sqlite3.Row
-            self.connection.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             self.connection.execute("PRAGMA synchronous = NORMAL")
             self.connection.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -63,6 +64,19 @@ class Store:
             ) from error
         except OSError as error:
             raise StoreError(f"The TRACE home folder cannot be used: {error}") from error
+
+    def _use_wal(self, *, tries: int = 50) -> None:
+        """Switch to WAL. On a new database another connection may be switching it at
+        the same moment, and SQLite answers "locked" at once rather than waiting on the
+        busy timeout: try again a little later."""
+        for attempt in range(tries):
+            try:
+                self.connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == tries - 1:
+                    raise
+                time.sleep(0.05)
 
     def __enter__(self) -> Store:
         return self
