@@ -89,11 +89,7 @@ elif moods.open:
                 width="stretch",
             )
         if mood.valence_title(axes) != mood.VALENCE:
-            st.caption(
-                "Valence cannot be measured from audio reliably; where a track has no "
-                "imported valence, TRACE shows a stand-in: brightness and major key "
-                "(see the docs)."
-            )
+            st.caption(mood.stand_in_note(axes))
 if who.open:
     with who:
         left, right = st.columns(2)

@@ -152,6 +152,31 @@ def embeddings(workers: int) -> dict[str, np.ndarray]:
     return {k: v[order] for k, v in have.items()}
 
 
+def stored(home: Path) -> dict[str, np.ndarray]:
+    """The embeddings and tags TRACE's extraction stored in ``home``, by manifest number."""
+    from trace.analysis.table import learned
+    from trace.audio.windows import Windows, extractor_id
+    from trace.store import Store
+
+    with Store(home / "trace.sqlite3") as store:
+        known, embedding, tags = learned(store, extractor=extractor_id(Windows()))
+        files = store.frame("SELECT path, signature FROM files WHERE status = 'ok'")
+        patches = store.frame(
+            "SELECT signature, patches FROM embeddings WHERE extractor = ?",
+            (extractor_id(Windows()),),
+        ).set_index("signature")["patches"]
+    position = known.get_indexer(files["signature"])
+    keep = position >= 0
+    numbers = np.array([previews._number(bytes(p)) for p in files["path"][keep]])
+    rows = position[keep]
+    return {
+        "number": numbers,
+        "embedding": embedding[rows],
+        "tags": tags[rows],
+        "patches": patches.reindex(known[rows]).to_numpy(),
+    }
+
+
 # -- neighbour quality ------------------------------------------------------------------------
 
 
@@ -270,32 +295,6 @@ def neighbour_quality(
 
 
 @contextmanager
-def equal_blocks():
-    """In this process only: the pipeline's :func:`scale` with each block (features,
-    ``emb_*``) at unit total variance, candidates scaled alike."""
-    from trace.analysis import embed, stages
-
-    original = stages.scale
-
-    def scale(table, params):
-        scaled = original(table, params)
-        is_emb = np.array([c.startswith("emb_") for c in scaled.columns])
-        if is_emb.any() and (~is_emb).any():
-            factor = np.where(is_emb, np.sqrt(is_emb.sum()), np.sqrt((~is_emb).sum()))
-            scaled.scaler.scale_ = scaled.scaler.scale_ * factor
-            scaled = embed.Scaled(
-                scaled.values / factor, scaled.columns, scaled.medians, scaled.scaler
-            )
-        return scaled
-
-    stages.scale = scale
-    try:
-        yield
-    finally:
-        stages.scale = original
-
-
-@contextmanager
 def without_rounds():
     original = recommend.decide_in_rounds, recommend.decide_in_fresh_batches
     recommend.decide_in_rounds = recommend.decide_in_fresh_batches = lambda *a, **k: iter(())
@@ -368,33 +367,26 @@ def compare(rows: pd.DataFrame, conditions: list[str], label: str) -> str:
     return "\n".join(lines)
 
 
-def recommendations(
-    features: pd.DataFrame,
-    embedding: pd.DataFrame,
-    seeds: list[int],
-    cutoffs: list[int],
-    rounds: bool,
-    equal: bool,
-) -> str:
+def recommendations(seeds: list[int], cutoffs: list[int], rounds: bool) -> str:
+    """``bench/recommend.py``'s evaluation on the corpus home, with and without the
+    embedding (``FeatureParams.learned``): the pipeline as it ships, nothing patched."""
+    from trace.analysis.params import FeatureParams
+    from trace.analysis.pipeline import AnalysisParams
+
     home = CORPUS / "home"
     base = CORPUS / "embeddings"
     base.mkdir(exist_ok=True)
-    joined = features.drop(columns=[c for c in EMB if c in features.columns]).join(embedding)
-    with_emb, kept = previews.swapped_home(home, joined, base)
     conditions = {
-        "features": (home, nullcontext()),
-        "features+embedding": (with_emb, nullcontext()),
+        "features": AnalysisParams(features=FeatureParams(learned=False)),
+        "features+embedding": AnalysisParams(),
     }
-    if equal:
-        conditions["features+embedding, equal blocks"] = (with_emb, equal_blocks())
     parts = []
     with nullcontext() if rounds else without_rounds():
-        for condition, (corpus_home, patch) in conditions.items():
+        for condition, params in conditions.items():
             began = time.perf_counter()
-            with patch:
-                rows, _ = recommend.evaluate(
-                    condition, corpus_home, seeds, cutoffs, base / "worlds", False
-                )
+            rows, _ = recommend.evaluate(
+                condition, home, seeds, cutoffs, base / "worlds", False, params=params
+            )
             rows["corpus"] = condition
             parts.append(rows)
             print(
@@ -404,17 +396,22 @@ def recommendations(
     rows = pd.concat(parts, ignore_index=True)
     rows.to_csv(base / "rows.csv", index=False)
     names = sorted(pd.read_sql("SELECT DISTINCT source FROM eval_sources", _db(home))["source"])
-    _, held_out = split(names)
+    tuning, held_out = split(names)
     interests = interests_of(rows, names)
     all_held = interests.map(lambda i: bool(i) and set(i) <= set(held_out))
-    held = all_held | (rows["shape"] == "steady")
+    all_tuning = interests.map(lambda i: bool(i) and set(i) <= set(tuning))
+    steady = rows["shape"] == "steady"
     out = [
-        f"({kept} files kept their features without embedding)" if kept else "",
         compare(rows, list(conditions), "all listeners"),
         compare(
-            rows[held],
+            rows[all_held | steady],
             list(conditions),
             "listeners whose interests are all held-out sources (steady included)",
+        ),
+        compare(
+            rows[all_tuning | steady],
+            list(conditions),
+            "listeners whose interests are all tuning sources (steady included)",
         ),
     ]
     return "\n".join(out)
@@ -435,14 +432,16 @@ def main() -> None:
     parser.add_argument("--neighbours-only", action="store_true", help="no recommendations")
     parser.add_argument("--rounds", action="store_true", help="also the deciding listener")
     parser.add_argument(
-        "--equal-blocks", action="store_true", help="also features+embedding, blocks equal"
+        "--all-patches",
+        action="store_true",
+        help="neighbours of the embedding of every patch (cached apart), not TRACE's stored one",
     )
     args = parser.parse_args()
     started = time.perf_counter()
     home = CORPUS / "home"
     home.mkdir(parents=True, exist_ok=True)
     recommend.real_corpus(home)
-    found = embeddings(args.workers)
+    found = embeddings(args.workers) if args.all_patches else stored(home)
     embedding = pd.DataFrame(found["embedding"], index=found["number"], columns=EMB)
 
     from trace.analysis.embed import select_columns
@@ -460,10 +459,15 @@ def main() -> None:
     patches = found["patches"]
     print(
         f"\nembedding: {len(found['number'])} tracks, {patches.mean():.1f} patches of 3 s per "
-        f"track (mean); per track: decode {found['decode_s'].mean():.3f} s, MusiCNN "
-        f"{found['embed_s'].mean():.3f} s ({1000 * found['embed_s'].sum() / patches.sum():.0f} "
-        f"ms per patch), one BLAS thread per process, {args.workers} processes "
-        f"(times of the run that embedded them)"
+        "track (mean)"
+        + (
+            f"; per track: decode {found['decode_s'].mean():.3f} s, MusiCNN "
+            f"{found['embed_s'].mean():.3f} s "
+            f"({1000 * found['embed_s'].sum() / patches.sum():.0f} ms per patch), one BLAS "
+            f"thread per process, {args.workers} processes (times of the run that embedded them)"
+            if args.all_patches
+            else ", as TRACE's extraction stored them"
+        )
     )
     tuning, held_out = split(sorted(sources.unique()))
     print(f"tuning sources: {', '.join(tuning)}\nheld-out sources: {', '.join(held_out)}")
@@ -485,16 +489,7 @@ def main() -> None:
         "\n### Recommendations "
         f"({args.seeds} seeds, cutoffs {' '.join(map(str, args.cutoffs))} weeks)"
     )
-    print(
-        recommendations(
-            whole,
-            embedding,
-            list(range(args.seeds)),
-            args.cutoffs,
-            args.rounds,
-            args.equal_blocks,
-        )
-    )
+    print(recommendations(list(range(args.seeds)), args.cutoffs, args.rounds))
     print(f"\n{time.perf_counter() - started:.0f} s in all")
 
 

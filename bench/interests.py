@@ -1,11 +1,17 @@
 """Is the listener's recent interest found? Only the interest-finding, fast (no UMAP).
 
     python bench/interests.py [--corpus real|demo] [--seeds 0 1 2 3 4 5 6]
+    python bench/interests.py --both --variants "TRACE" "z ≥ 5" --split
 
 The worlds and listeners of `bench/recommend.py` (every shape, cutoffs 2, 4 and 8
 weeks); for each, TRACE's :func:`trace.analysis.taste.find_interests` and the variants
 below say which interests they declare, and `recommend.found` judges them: every source
 the listener turned to is the main source of one declared interest (steady: none).
+``--variants`` keeps the variants whose name contains one of the words given. ``--both``
+runs every variant twice: on TRACE's features alone and with MusiCNN's embedding
+(``FeatureParams.learned``, the default). ``--split`` also reports the listeners whose
+interests all lie in the tuning half of the sources, and those whose interests all lie
+in the held-out half (``bench/embeddings.py``'s fixed split; the steady listener in both).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import pandas as pd
 import recommend
 
 from trace.analysis import taste
+from trace.analysis.params import FeatureParams
 from trace.analysis.pipeline import AnalysisParams, Inputs, Pipeline, StageCache, knn_for
 from trace.store import Store
 
@@ -58,10 +65,16 @@ VARIANTS = {
     "no scattered tracks played far more (lift ≥ 2)": variant(ON_REPEAT_LIFT=0.0),
     "scattered tracks at lift ≥ 3": variant(ON_REPEAT_LIFT=3.0),
     "scattered tracks at lift ≥ 5": variant(ON_REPEAT_LIFT=5.0),
+    "z ≥ 4.5": variant(MIN_Z=4.5),
+    "z ≥ 5": variant(MIN_Z=5.0),
+    "lift ≥ 1.4": variant(MIN_LIFT=1.4),
+    "lift ≥ 1.5": variant(MIN_LIFT=1.5),
+    "neighbourhood 8": variant(NEIGHBOURHOOD=8),
+    "neighbourhood 10": variant(NEIGHBOURHOOD=10),
 }
 
 
-def declared_by_variant(world, params) -> tuple[dict[str, list[set[int]]], pd.DataFrame]:
+def declared_by_variant(world, params, variants) -> dict[str, list[set[int]]]:
     with Store(world.home / "trace.sqlite3") as store:
         pipe = Pipeline(Inputs.of(store), params, StageCache())
     library = pipe.library()
@@ -72,7 +85,7 @@ def declared_by_variant(world, params) -> tuple[dict[str, list[set[int]]], pd.Da
     tags = taste.tag_codes(library)
     return {
         name: [set(ids[i.rows]) for i in find(weights, neighbours, tags, values)]
-        for name, find in VARIANTS.items()
+        for name, find in variants.items()
     }
 
 
@@ -82,12 +95,25 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(7)))
     parser.add_argument("--work", type=Path, default=Path("/tmp/trace-bench-interests"))
     parser.add_argument("--csv", type=Path, help="write every case here")
+    parser.add_argument("--variants", nargs="+", help="only variants whose name has a word")
+    parser.add_argument("--both", action="store_true", help="features alone and with MusiCNN")
+    parser.add_argument("--split", action="store_true", help="also tuning / held-out sources")
     args = parser.parse_args()
+    variants = {
+        name: find
+        for name, find in VARIANTS.items()
+        if not args.variants or any(word in name for word in args.variants)
+    }
     if args.corpus == "real":
         home = recommend.real_corpus(recommend.CORPUS / "home")
     else:
         home = recommend.demo_corpus(recommend.CORPUS / "demo-home")
-    params = AnalysisParams()
+    conditions = {"with MusiCNN": AnalysisParams()}
+    if args.both:
+        conditions = {
+            "features": AnalysisParams(features=FeatureParams(learned=False)),
+            **conditions,
+        }
     rows = []
     for seed in args.seeds:
         base = recommend.make_world(home, seed, args.work)
@@ -102,29 +128,44 @@ def main() -> None:
                 until = listeners.START + pd.Timedelta(weeks=cutoff)
                 recommend.listen(world, listeners.plays(listener, library, until))
                 source = world.tracks.set_index("id")["source"]
-                for name, declared in declared_by_variant(world, params).items():
-                    found = recommend.found(declared, listener, world.tracks)
-                    mains = [source.reindex(list(g)).mode().iat[0] for g in declared if g]
-                    rows.append(
-                        {
-                            "variant": name,
-                            "seed": seed,
-                            "shape": shape,
-                            "cutoff": cutoff,
-                            "found": found,
-                            "declared": len(declared),
-                            "false": sum(m not in listener.interests for m in mains),
-                        }
-                    )
+                for condition, params in conditions.items():
+                    for name, declared in declared_by_variant(world, params, variants).items():
+                        found = recommend.found(declared, listener, world.tracks)
+                        mains = [source.reindex(list(g)).mode().iat[0] for g in declared if g]
+                        rows.append(
+                            {
+                                "variant": f"{name} · {condition}" if args.both else name,
+                                "interests": tuple(listener.interests),
+                                "seed": seed,
+                                "shape": shape,
+                                "cutoff": cutoff,
+                                "found": found,
+                                "declared": len(declared),
+                                "false": sum(m not in listener.interests for m in mains),
+                            }
+                        )
+    cases = pd.DataFrame(rows)
     if args.csv:
-        pd.DataFrame(rows).to_csv(args.csv, index=False)
-    table = pd.DataFrame(rows).pivot_table(
+        cases.to_csv(args.csv, index=False)
+    print(f"{args.corpus}, seeds {args.seeds}, cutoffs 2/4/8 weeks — {common.machine()}")
+    report(cases, "every listener")
+    if args.split:
+        names = sorted({s for i in cases["interests"] for s in i} | set(sources))
+        tuning, held_out = names[0::2], names[1::2]
+        steady = cases["shape"] == "steady"
+        for label, half in (("tuning", tuning), ("held-out", held_out)):
+            inside = cases["interests"].map(lambda i, h=half: bool(i) and set(i) <= set(h))
+            report(cases[inside | steady], f"interests all in the {label} sources ({len(half)})")
+
+
+def report(cases: pd.DataFrame, label: str) -> None:
+    table = cases.pivot_table(
         index="variant", columns="shape", values="found", aggfunc="mean", sort=False
     )
-    table["all"] = pd.DataFrame(rows).groupby("variant", sort=False)["found"].mean()
-    print(f"{args.corpus}, seeds {args.seeds}, cutoffs 2/4/8 weeks — {common.machine()}")
+    table["all"] = cases.groupby("variant", sort=False)["found"].mean()
+    runs = cases[cases["variant"] == cases["variant"].iat[0]].groupby("shape").size()
+    print(f"\n## {label}: found (%); runs per shape {runs.to_dict()}")
     print((100 * table).round(0).astype(int).to_string())
-    cases = pd.DataFrame(rows)
     declared = cases.pivot_table(
         index="variant", columns="shape", values="declared", aggfunc="mean", sort=False
     )

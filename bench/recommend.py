@@ -477,10 +477,11 @@ def evaluate(
     work: Path,
     variants: bool,
     deciding: bool = False,
+    params=None,
 ):
     from trace.analysis.pipeline import AnalysisParams
 
-    params = AnalysisParams()
+    params = params or AnalysisParams()
     rows, rounds = [], []
     for seed in seeds:
         base = make_world(home, seed, work)

@@ -63,6 +63,35 @@ def test_scaling_fills_gaps_with_medians_and_applies_to_candidates():
     assert np.allclose(again, scaled.values)
 
 
+def with_embedding(table: pd.DataFrame, y: np.ndarray, dims: int = 200) -> pd.DataFrame:
+    """``emb_*`` columns, 200 of them, that hold the blobs' truth more plainly."""
+    centres = RNG.normal(0, 3, (y.max() + 1, dims))
+    emb = centres[y] + RNG.normal(0, 1, (len(y), dims))
+    columns = [f"emb_{i:03d}" for i in range(dims)]
+    return pd.concat([table, pd.DataFrame(emb, columns=columns)], axis=1)
+
+
+def test_the_embedding_joins_as_a_block_as_large_as_the_features():
+    table, y = blob_table(200)
+    table = with_embedding(table, y)
+    table.loc[:9, "emb_000":"emb_199"] = np.nan  # 5 % without: imputed
+    scaled = scale(table, FeatureParams())
+    features = len(scaled.columns)
+    assert features == 13 and len(scaled.learned) == 200 and scaled.values.shape == (200, 213)
+    assert scaled.names[:13] == scaled.columns and scaled.names[13] == "emb_000"
+    total = scaled.values.var(axis=0)
+    assert total[:features].sum() == pytest.approx(total[features:].sum(), rel=1e-6)
+    assert np.isfinite(scaled.values).all()
+    np.testing.assert_allclose(scaled.apply(table), scaled.values)
+    # off by choice, or when fewer than 90 % of the tracks have it: the features alone
+    assert scale(table, FeatureParams(learned=False)).values.shape == (200, 13)
+    table.loc[:29, "emb_000":"emb_199"] = np.nan
+    assert scale(table, FeatureParams()).learned == []
+    # candidates without an embedding get the library's medians, not NaN
+    lone = table.iloc[:3].copy()
+    assert np.isfinite(scale(with_embedding(*blob_table(200)), FeatureParams()).apply(lone)).all()
+
+
 def test_too_few_tracks_say_so():
     table, _ = blob_table(5)
     with pytest.raises(ParameterError, match="at least 10 tracks"):

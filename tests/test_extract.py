@@ -110,6 +110,56 @@ def test_export_writes_one_row_per_track_with_tags_and_features(library, store, 
     assert table["location"].str.endswith(".flac").all()
     assert table.loc[table["title"] == "Song 1", "tempo"].item() == pytest.approx(120, rel=0.03)
     assert table.loc[table["title"] == "silence", "tempo"].isna().all()
+    # after the features: what MusiCNN heard, the embedding then every tag
+    columns = list(table.columns)
+    assert columns.index("emb_000") > columns.index("mfcc_13_std")
+    assert columns[columns.index("emb_000") : columns.index("emb_000") + 200] == [
+        f"emb_{i:03d}" for i in range(200)
+    ]
+    assert columns[-50:][:2] == ["tag_rock", "tag_pop"] and "tag_female_vocalists" in columns
+    heard = table[table["title"] != "silence"]
+    assert heard["emb_000"].notna().all()
+    assert table.loc[table["title"] == "silence", "emb_000"].isna().all()
+    assert heard[columns[-50:]].stack().between(0, 1).all()
+
+
+def test_musicnn_hears_each_track_in_the_same_pass(library, store, monkeypatch):
+    """The embedding and tags are stored with the features, from the same windows; the
+    same audio gives the same embedding as the model on those windows; a model failure
+    keeps the features."""
+    from trace.audio import ear
+    from trace.audio.decode import decode_windows
+
+    extract_library(store, windows=SHORT, workers=1)
+    assert count(store, "embeddings") == 3
+    table = feature_table(store, extractor=extractor_id(SHORT)).set_index("title")
+    emb = table[list(ear.EMBEDDING_COLUMNS)].astype(float)
+    decoded = decode_windows(library / "Band 1 - Song 1.flac", windows=SHORT)
+    direct = ear.hear(decoded.mono, rate=decoded.rate, bounds=decoded.bounds)
+    assert direct.patches == 2 * 1  # two 5-s windows: one 3-s patch each
+    np.testing.assert_allclose(emb.loc["Song 1"], direct.embedding, atol=0.01)  # float16
+    # three loops at three tempi: their embeddings differ
+    assert np.abs(emb.loc["Song 0"] - emb.loc["Song 2"]).max() > 0.05
+    assert set(table["vocals"].unique()) <= {"", "female", "male"}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("weights unreadable")
+
+    store.execute("DELETE FROM features")
+    store.execute("DELETE FROM embeddings")
+    monkeypatch.setattr(ear, "hear", broken)
+    again = extract_library(store, windows=SHORT, workers=1)
+    assert (again.extracted, count(store, "embeddings")) == (3, 0)
+    table = feature_table(store, extractor=extractor_id(SHORT))
+    assert table["f_tempo"].notna().sum() == 3 and table["emb_000"].isna().all()
+
+
+def test_patches_heard_are_spread_over_the_windows():
+    from trace.audio.ear import chosen
+
+    assert chosen(4, 6).tolist() == [0, 1, 2, 3]
+    assert chosen(18, 6).tolist() == [1, 4, 7, 10, 13, 16]  # two per 20-s window
+    assert len(set(chosen(33, 6).tolist())) == 6
 
 
 def test_command_line_scan_extract_and_export(music, home, tmp_path):

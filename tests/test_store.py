@@ -185,13 +185,14 @@ def _upgraded(path, monkeypatch, version: int, sql: str) -> Store:
 def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
     sql = "INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')"
     with _upgraded(tmp_path / "db.sqlite3", monkeypatch, 1, sql) as store:
-        assert store.schema_version == len(MIGRATIONS) == 7
+        assert store.schema_version == len(MIGRATIONS) == 8
         assert store.execute("SELECT title FROM tracks").fetchone()[0] == "old"
         row = store.execute("SELECT recording_mbid, artist_mbids FROM tracks").fetchone()
         assert tuple(row) == (None, "[]")
         assert store.execute("SELECT count(*) FROM features").fetchone()[0] == 0
         assert store.execute("SELECT count(*) FROM spotify_playlists").fetchone()[0] == 0
         assert store.execute("SELECT count(*) FROM previews").fetchone()[0] == 0
+        assert store.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 0
 
 
 def test_features_stored_before_the_decoder_column_read_as_pyav(tmp_path, monkeypatch):

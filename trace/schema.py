@@ -209,6 +209,21 @@ CREATE INDEX previews_service ON previews(service, service_id);
 CREATE INDEX previews_at ON previews(looked_up_at);
 """
 
+EMBEDDINGS_V8 = """
+-- What a learned model hears in a track (trace.audio.ear): MusiCNN's 200-d embedding and
+-- its 50 tag probabilities, computed in the same pass as the features, from the same
+-- decoded windows, and kept per extractor like them.
+CREATE TABLE embeddings (
+    signature TEXT NOT NULL,                 -- files.signature (or a preview clip's)
+    extractor TEXT NOT NULL,                 -- as features.extractor
+    model TEXT NOT NULL,                     -- 'musicnn-msd'
+    embedding BLOB NOT NULL,                 -- little-endian float16, mean over the patches
+    tags BLOB NOT NULL,                      -- little-endian float16, mean over the patches
+    patches INTEGER NOT NULL,                -- 3-s patches heard
+    PRIMARY KEY (signature, extractor)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     SCHEMA_V1,
     FEATURES_V2,
@@ -217,5 +232,6 @@ MIGRATIONS: tuple[str, ...] = (
     DECODER_V5,
     FINGERPRINTS_V6,
     PREVIEWS_V7,
+    EMBEDDINGS_V8,
 )
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""

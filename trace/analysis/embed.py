@@ -2,7 +2,11 @@
 
 Missing values (a feature an imported track lacks) are filled with the column's median
 over the library, after which every column is standardised (zero mean, unit variance);
-columns missing for more than half the tracks, or constant, are left out. The k-NN graph
+columns missing for more than half the tracks, or constant, are left out. MusiCNN's
+embedding (``emb_*``, :mod:`trace.audio.ear`) joins as a second block when at least
+:data:`LEARNED_SHARE` of the tracks have it, its columns standardised alike and then
+scaled so that the block's total variance equals the features' ("equal blocks": the
+weighting that won on held-out sources, docs/PERFORMANCE.md). The k-NN graph
 is computed once with scikit-learn's exact ``NearestNeighbors`` — fast at 10–80
 dimensions and free of numba's first-call cost — and handed to UMAP as
 ``precomputed_knn``, so changing only layout settings reuses it.
@@ -13,14 +17,16 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from trace.analysis import heard
 from trace.analysis.params import IMPORT_ONLY, SPOTIFY_FEATURES, EmbedParams, FeatureParams
+from trace.audio.ear import EMBEDDING_COLUMNS
 from trace.errors import ParameterError
 
 MIN_TRACKS = 10
@@ -29,8 +35,22 @@ WARM_SHARE = 0.8
 WARM_EPOCHS = 0.3
 """A warm-started UMAP runs this share of the settings' epochs: the tracks that were on the
 previous map have settled already, and only the new ones and their neighbours move."""
-NOT_FOR_MAPS = frozenset({"duration_ms", "key", "mode", "key_confidence", "time_signature"})
-"""Length says nothing of how a track sounds; key is circular and mode binary."""
+NOT_FOR_MAPS = frozenset(
+    {
+        "duration_ms",
+        "key",
+        "mode",
+        "key_confidence",
+        "time_signature",
+        *heard.WORDS,
+    }
+)
+"""Length says nothing of how a track sounds; key is circular and mode binary; the words
+from MusiCNN's tags (:mod:`trace.analysis.heard`) reach the map through its embedding."""
+LEARNED_SHARE = 0.9
+"""The embedding joins the map when at least this share of its tracks have one: fewer
+(tracks with imported features only, or a library half re-analysed) would put the rest
+together at the block's medians."""
 
 
 def select_columns(table: pd.DataFrame, params: FeatureParams) -> list[str]:
@@ -58,19 +78,53 @@ def select_columns(table: pd.DataFrame, params: FeatureParams) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Block:
+    """One block of the map's columns: imputed with medians, standardised, weighted."""
+
+    names: list[str]
+    """The table's column names."""
+    medians: pd.Series
+    scaler: StandardScaler
+    weight: float = 1.0
+
+    @classmethod
+    def fit(cls, table: pd.DataFrame, names: list[str]) -> Block:
+        frame = table[names].astype(float)
+        medians = frame.median()
+        return cls(names, medians, StandardScaler().fit(frame.fillna(medians).to_numpy()))
+
+    def apply(self, table: pd.DataFrame) -> np.ndarray:
+        frame = table[self.names].astype(float).fillna(self.medians).to_numpy()
+        return self.scaler.transform(frame) * self.weight
+
+
+@dataclass(frozen=True)
 class Scaled:
-    """The standardised feature matrix and what made it, to apply to candidates too."""
+    """The map's matrix and what made it, to apply to candidates too: the features
+    (``columns``) and, when the library has it, MusiCNN's embedding (``learned``)."""
 
     values: np.ndarray
     columns: list[str]
-    medians: pd.Series
-    scaler: StandardScaler
+    blocks: tuple[Block, ...]
+    learned: list[str] = field(default_factory=list)
+    """The embedding's columns in the map (``emb_*``), or none."""
 
     def apply(self, table: pd.DataFrame) -> np.ndarray:
         """The same imputation and scaling applied to other tracks (candidates)."""
-        frame = table[[f"f_{c}" for c in self.columns]].astype(float)
-        frame.columns = self.columns
-        return self.scaler.transform(frame.fillna(self.medians).to_numpy())
+        return np.hstack([block.apply(table) for block in self.blocks])
+
+    @property
+    def names(self) -> list[str]:
+        """Every column of :attr:`values`: the features, then the embedding's."""
+        return [*self.columns, *self.learned]
+
+
+def learned_columns(table: pd.DataFrame) -> list[str]:
+    """The embedding's columns, when enough tracks have it (:data:`LEARNED_SHARE`)."""
+    columns = [c for c in EMBEDDING_COLUMNS if c in table]
+    if not columns or table[columns[0]].notna().mean() < LEARNED_SHARE:
+        return []
+    return [c for c in columns if table[c].std() > 0]
 
 
 def scale(table: pd.DataFrame, params: FeatureParams) -> Scaled:
@@ -80,11 +134,15 @@ def scale(table: pd.DataFrame, params: FeatureParams) -> Scaled:
             f"a map needs at least {MIN_TRACKS} tracks with features, and features to use "
             f"(got {len(table)} tracks, {len(columns)} usable features)"
         )
-    frame = table[[f"f_{c}" for c in columns]].astype(float)
-    frame.columns = columns
-    medians = frame.median()
-    scaler = StandardScaler().fit(frame.fillna(medians).to_numpy())
-    return Scaled(scaler.transform(frame.fillna(medians).to_numpy()), columns, medians, scaler)
+    blocks = [Block.fit(table, [f"f_{c}" for c in columns])]
+    learned = learned_columns(table) if params.learned else []
+    if learned:
+        # equal blocks: every standardised column has variance 1, so the weight makes the
+        # embedding's total variance the features' (docs/PERFORMANCE.md)
+        weight = float(np.sqrt(len(columns) / len(learned)))
+        blocks.append(replace(Block.fit(table, learned), weight=weight))
+    values = np.hstack([block.apply(table) for block in blocks])
+    return Scaled(values, columns, tuple(blocks), learned)
 
 
 def knn_graph(

@@ -39,10 +39,13 @@ class FeatureParams:
 
     ``spotify``: the Spotify-named estimates; ``timbre``: the raw descriptors (spectral
     shape, MFCC, chroma, rhythm); ``all``: both; ``custom``: exactly ``columns``.
+    ``learned``: MusiCNN's embedding joins them, where the library has it
+    (:func:`trace.analysis.embed.scale`).
     """
 
     feature_set: str = "all"
     columns: tuple[str, ...] = ()
+    learned: bool = True
 
     def __post_init__(self) -> None:
         if self.feature_set not in FEATURE_SETS:

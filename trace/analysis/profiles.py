@@ -35,6 +35,8 @@ DESCRIPTIVE_WORDS: dict[str, tuple[str, str]] = {
     "onset_rate": ("busy", "sparse"),
     "spectral_flatness_mean": ("noisy", "tonal"),
     "pulse_clarity": ("steady beat", "loose rhythm"),
+    "instrumental": ("instrumental", "sung"),
+    "happy": ("happy", "sad"),
 }
 """Feature → (word when the cluster is above the library, word when below)."""
 MIN_Z = 0.5

@@ -247,7 +247,7 @@ class MapStages:
             scaled = self.scaled()
             try:
                 return fit_cluster_model(
-                    scaled.values, clustering.labels, scaled.columns, seed=self.params.embed.seed
+                    scaled.values, clustering.labels, scaled.names, seed=self.params.embed.seed
                 )
             except ParameterError as error:
                 return str(error)

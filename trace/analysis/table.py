@@ -7,6 +7,12 @@ are filled from imported features (CSV, Spotify) where there are any.
 ``feature_source`` says where each row's features came from (``audio``, ``preview``,
 ``imported`` or ``none``), ``audio_service`` and ``audio_id`` which catalogue track a
 preview is.
+
+What MusiCNN heard in the same audio (:mod:`trace.audio.ear`) follows as ``emb_000`` …
+``emb_199`` (float32; NaN where a track has none: imported features, or a failure of the
+model alone), and the words its tags give (:mod:`trace.analysis.heard`). The embedding
+columns are not ``f_`` columns: the map takes them as a block of their own
+(:func:`trace.analysis.embed.scale`), the pages' charts and words never show them.
 """
 
 from __future__ import annotations
@@ -14,8 +20,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from trace.analysis import heard
+from trace.audio.ear import DIMENSIONS, EMBEDDING_COLUMNS, from_blobs
+from trace.audio.musicnn import TAGS
 from trace.library.names import readable_names
 from trace.store import Store
 
@@ -51,6 +61,33 @@ def _expand(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(parsed, index=frame.index)
 
 
+def learned(store: Store, *, extractor: str) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The stored MusiCNN outputs of ``extractor``: the signatures, their embeddings
+    ``(n, 200)`` and their tag probabilities ``(n, 50)``, float32."""
+    rows = store.execute(
+        "SELECT signature, embedding, tags FROM embeddings WHERE extractor = ?", (extractor,)
+    ).fetchall()
+    return (
+        pd.Index([row[0] for row in rows]),
+        from_blobs([row[1] for row in rows], DIMENSIONS),
+        from_blobs([row[2] for row in rows], len(TAGS)),
+    )
+
+
+def _heard_columns(signatures: pd.Series, store: Store, extractor: str) -> pd.DataFrame:
+    """The embedding and the tags' words for each row's audio ``signatures``."""
+    known, embeddings, tags = learned(store, extractor=extractor)
+    position = known.get_indexer(signatures.fillna(""))
+    has = position >= 0
+    rows = np.full((len(signatures), DIMENSIONS), np.nan, np.float32)  # 80 MB at 100,000
+    rows[has] = embeddings[position[has]]
+    probabilities = np.full((len(signatures), len(TAGS)), np.nan, np.float32)
+    probabilities[has] = tags[position[has]]
+    embedding = pd.DataFrame(rows, index=signatures.index, columns=list(EMBEDDING_COLUMNS))
+    words = heard.words(pd.DataFrame(probabilities, index=signatures.index, columns=list(TAGS)))
+    return pd.concat([words, embedding], axis=1)
+
+
 def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> pd.DataFrame:
     """Every library track (or every candidate) with its tags and features; an untagged
     track's artist, album and title as its path tells them
@@ -63,12 +100,15 @@ def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> 
         "SELECT signature, data FROM features WHERE extractor = ?", (extractor,)
     ).set_index("signature")["data"]
     tracks["own"] = tracks["signature"].map(own)
+    own_audio = tracks["own"].notna()
     previews = store.frame(
         "SELECT track_id, service, service_id, signature FROM previews WHERE status = 'found'"
     ).set_index("track_id")
-    preview = tracks["id"].map(previews["signature"]).map(own)
+    clip = tracks["id"].map(previews["signature"])
+    preview = clip.map(own)
     from_preview = tracks["own"].isna() & preview.notna()
     tracks["own"] = tracks["own"].where(~from_preview, preview)
+    audio = tracks["signature"].where(own_audio, clip.where(from_preview))
     imported = (
         store.frame("SELECT track_id, data FROM imported_features ORDER BY imported_at")
         .drop_duplicates("track_id", keep="last")
@@ -88,7 +128,8 @@ def feature_table(store: Store, *, extractor: str, candidates: bool = False) -> 
     table["feature_source"] = source
     table["audio_service"] = tracks["id"].map(previews["service"]).where(from_preview)
     table["audio_id"] = tracks["id"].map(previews["service_id"]).where(from_preview)
-    return table
+    table["audio_signature"] = audio
+    return pd.concat([table, _heard_columns(audio, store, extractor)], axis=1)
 
 
 def library_table(store: Store, *, extractor: str, candidates: bool = False) -> pd.DataFrame:
@@ -106,8 +147,14 @@ def feature_columns(table: pd.DataFrame) -> list[str]:
 
 
 def export_csv(store: Store, path: Path, *, extractor: str, candidates: bool = False) -> int:
-    """Write the table as CSV: location, tags, then every feature. Returns the row count."""
+    """Write the table as CSV: location, tags, every feature, then what MusiCNN heard:
+    the words from its tags, ``emb_000`` … ``emb_199`` and each tag's probability
+    (``tag_rock`` …). Returns the row count."""
     table = feature_table(store, extractor=extractor, candidates=candidates)
+    known, _embeddings, tags = learned(store, extractor=extractor)
+    position = known.get_indexer(table["audio_signature"].fillna(""))
+    probabilities = np.full((len(table), len(TAGS)), np.nan, np.float32)
+    probabilities[position >= 0] = tags[position[position >= 0]]
     location = table["path"].where(table["path"].notna(), table["spotify_uri"])
     out = pd.concat(
         [
@@ -116,6 +163,10 @@ def export_csv(store: Store, path: Path, *, extractor: str, candidates: bool = F
             table["feature_source"],
             table[[c for c in table.columns if c.startswith("f_")]].rename(
                 columns=lambda c: c.removeprefix("f_")
+            ),
+            table[["vocals", "sound_genre", *EMBEDDING_COLUMNS]],
+            pd.DataFrame(
+                probabilities, index=table.index, columns=[heard.tag_column(t) for t in TAGS]
             ),
         ],
         axis=1,

@@ -11,6 +11,7 @@ it committed and the next run does only the rest.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 
 from threadpoolctl import threadpool_limits
 
-from trace.audio.decode import DecodeFailure, decode_windows
+from trace.audio import ear
+from trace.audio.decode import Decoded, DecodeFailure, decode_windows
 from trace.audio.features import analyse
 from trace.audio.windows import Windows, extractor_id
 from trace.audio.workers import worker_pool
@@ -26,6 +28,8 @@ from trace.errors import INTERNAL_ERROR, internal_error_detail
 from trace.library.pace import Pace, with_pace
 from trace.library.scan import Progress
 from trace.store import Store, now
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 16
 BATCH_SECONDS = 2.0
@@ -45,6 +49,9 @@ class Outcome:
     reason: str = ""
     detail: str = ""
     decoder: str = ""
+    heard: ear.Heard | None = None
+    """MusiCNN's embedding and tags (:mod:`trace.audio.ear`); None if the model failed
+    where the features did not (the features are kept, the failure is logged)."""
 
 
 @dataclass
@@ -140,7 +147,8 @@ def run_job_with_windows(item: tuple[Job, Windows]) -> Outcome:
 def run_job(job: Job, windows: Windows) -> Outcome:
     try:
         decoded = decode_windows(job.path, windows=windows)
-        return Outcome(job, analyse(decoded), decoder=decoded.decoder)
+        features = analyse(decoded)
+        return Outcome(job, features, decoder=decoded.decoder, heard=_hear(job, decoded))
     except DecodeFailure as failure:
         return Outcome(job, None, failure.reason, failure.detail)
     except MemoryError:
@@ -150,6 +158,14 @@ def run_job(job: Job, windows: Windows) -> Outcome:
         if internal:
             return Outcome(job, None, INTERNAL_ERROR, internal)
         return Outcome(job, None, "analysis failed", f"{type(error).__name__}: {error}")
+
+
+def _hear(job: Job, decoded: Decoded) -> ear.Heard | None:
+    try:
+        return ear.hear(decoded.mono, rate=decoded.rate, bounds=decoded.bounds)
+    except Exception as error:  # the features stand without it
+        log.warning("MusiCNN failed on %s: %s: %s", job.display_path, type(error).__name__, error)
+        return None
 
 
 def write_outcomes(
@@ -173,6 +189,19 @@ def write_outcomes(
                         outcome.decoder,
                     ),
                 )
+                if outcome.heard is not None:
+                    store.execute(
+                        "INSERT OR REPLACE INTO embeddings (signature, extractor, model, "
+                        "embedding, tags, patches) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            job.signature,
+                            extractor,
+                            ear.MODEL,
+                            ear.to_blob(outcome.heard.embedding),
+                            ear.to_blob(outcome.heard.tags),
+                            outcome.heard.patches,
+                        ),
+                    )
             else:
                 summary.failed += 1
                 summary.problems.append((job.display_path, f"{outcome.reason} ({outcome.detail})"))

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from trace.audio.trust import GUARDED, uncertain
+from trace.audio.trust import GUARDED, UNSURE_WHY, uncertain
 from trace.library.text import plural  # also the pages' name for it
 
 ACCENT = "#1DB954"
@@ -38,6 +38,10 @@ FEATURE_LABELS = {
     "speechiness": "Speechiness (imported)",
     "liveness": "Liveness (imported)",
     "instrumentalness": "Instrumentalness (imported)",
+    "instrumental": "Instrumental (MusiCNN's guess)",
+    "instrumental_confidence": "Instrumental: MusiCNN's confidence",
+    "happy": "Happy ↔ sad (MusiCNN's guess)",
+    "mood_confidence": "Happy ↔ sad: MusiCNN's confidence",
     "key": "Key",
     "mode": "Mode (1 major, 0 minor)",
     "key_confidence": "Key confidence",
@@ -182,12 +186,30 @@ def year_histogram(tracks: pd.DataFrame, *, min_years: int = 10) -> alt.Chart:
 def track_table(tracks: pd.DataFrame) -> pd.DataFrame:
     table = tracks[list(TRACK_COLUMNS)].rename(columns=TRACK_COLUMNS)
     table.insert(4, "Tempo", tempo_text(tracks))
+    table.insert(5, "Heard", heard_text(tracks))
     table["Length"] = table["Length"].map(minutes_seconds)
     table["Added"] = table["Added"].dt.strftime("%Y-%m-%d")
     table["Year"] = table["Year"].astype("Int64").astype(str).replace("<NA>", "")
     for column in ("Album", "Genre", "Artist"):
         table[column] = table[column].fillna("")
     return table
+
+
+def heard_text(tracks: pd.DataFrame) -> pd.Series:
+    """What MusiCNN is sure it hears, as words: ``"instrumental"``, ``"sung (female)"``,
+    and the genre its tags lean to where the track has no genre tag (``"sounds like
+    Metal"``; a ``?`` when unsure). Empty where it heard nothing sure."""
+    if "f_instrumental" not in tracks:
+        return pd.Series("", index=tracks.index)
+    instrumental = tracks["f_instrumental"].astype(float)
+    sure = instrumental.notna() & ~uncertain(tracks, "instrumental")
+    vocals = tracks["vocals"].fillna("")
+    sung = np.where(vocals != "", "sung (" + vocals + ")", "sung")
+    voice = np.where(sure, np.where(instrumental >= 0.5, "instrumental", sung), "")
+    untagged = tracks["genre"].fillna("").eq("") & tracks["sound_genre"].fillna("").ne("")
+    genre = np.where(untagged, "sounds like " + tracks["sound_genre"].fillna(""), "")
+    both = (voice != "") & (genre != "")
+    return pd.Series(np.char.add(np.char.add(voice, np.where(both, ", ", "")), genre), tracks.index)
 
 
 def tempo_text(tracks: pd.DataFrame) -> pd.Series:
@@ -209,7 +231,7 @@ def trust_note(table: pd.DataFrame, features: list[str]) -> str:
         known = int(table[f"f_{feature}"].notna().sum())
         doubtful = int(uncertain(table, feature).sum())
         if doubtful:
-            why = "no beat clear enough to tap" if feature == "tempo" else "no clear key"
+            why = UNSURE_WHY[feature]
             notes.append(
                 f"{feature_label(feature)} is shown for {known - doubtful:,} of {known:,} "
                 f"tracks: {plural(doubtful, 'track')} {'has' if doubtful == 1 else 'have'} "

@@ -142,25 +142,34 @@ def genre_model(table: pd.DataFrame) -> None:
     if untagged.empty:
         st.caption("Every track with features has a genre tag: nothing to guess.")
         return
+    shown = pd.DataFrame(
+        {
+            "Artist": untagged["artist"].to_numpy(),
+            "Title": untagged["title"].to_numpy(),
+            "MusiCNN hears": untagged["sound_genre"].fillna("").to_numpy(),
+        }
+    )
     if note := hidden_note(fitted):
         st.caption(f"{note} Tag more tracks with their genre to make it better.")
-        return
-    guesses = pipe.genre_guesses(untagged)
+    else:
+        guesses = pipe.genre_guesses(untagged)
+        shown["Genre (guessed)"] = guesses["genre"].to_numpy()
+        shown["Probability"] = guesses["probability"].to_numpy()
     st.write(f"Guesses for the {plural(len(untagged), 'track')} without a genre tag:")
     st.dataframe(
-        pd.DataFrame(
-            {
-                "Artist": untagged["artist"].to_numpy(),
-                "Title": untagged["title"].to_numpy(),
-                "Genre (guessed)": guesses["genre"].to_numpy(),
-                "Probability": guesses["probability"].to_numpy(),
-            }
-        ),
+        shown,
         hide_index=True,
         width="stretch",
         column_config={
+            "MusiCNN hears": st.column_config.TextColumn(
+                help="The genre MusiCNN's tags lean to (a model trained on the Million Song "
+                "Dataset's Last.fm tags, not on your library); a ? marks an unsure lean."
+            ),
+            "Genre (guessed)": st.column_config.TextColumn(
+                help="What a Random Forest trained on your own genre tags guesses."
+            ),
             "Probability": st.column_config.ProgressColumn(
                 "Probability", min_value=0.0, max_value=1.0, format="percent"
-            )
+            ),
         },
     )
