@@ -12,7 +12,7 @@ Vorbis, FLAC 16/24-bit; 44.1–96 kHz):
   decoded and analysed in this process under cProfile (one BLAS thread, warmed up as a
   worker is), split into stages: opening, seeking, decoding, resampling, the STFT and
   the rest of the spectrogram family, frame descriptors, tempo (tempogram and the beat
-  tracker), key, loudness.
+  tracker), key, loudness, and MusiCNN (:mod:`trace.audio.ear`: the log-mel, the network).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import common
 import varied
 from threadpoolctl import threadpool_limits
 
+from trace.audio import ear
 from trace.audio.decode import decode_windows
 from trace.audio.extract import extract_library
 from trace.audio.features import analyse, warm_up
@@ -49,6 +50,10 @@ STAGES = {
     "    beat tracker": ("librosa/beat.py", "beat_track"),
     "  key": ("estimates.py", "key"),
     "  loudness": ("estimates.py", "loudness"),
+    "MusiCNN, all (6 patches)": ("ear.py", "hear"),
+    "  log-mel (with resampling to 16 kHz)": ("musicnn.py", "log_mel"),
+    "  network": ("musicnn.py", "forward"),
+    "    front-end (timbral and temporal convolutions)": ("musicnn.py", "_front_end"),
 }
 
 
@@ -74,7 +79,9 @@ def profile(paths: list[Path]) -> tuple[float, dict[str, float]]:
     with threadpool_limits(limits=1):
         profiler.enable()
         for path in paths:
-            analyse(decode_windows(path))
+            decoded = decode_windows(path)
+            analyse(decoded)
+            ear.hear(decoded.mono, rate=decoded.rate, bounds=decoded.bounds)
         profiler.disable()
     per_track = (time.perf_counter() - started) / len(paths)
     stages = stage_seconds(pstats.Stats(profiler))
@@ -122,6 +129,7 @@ def main() -> None:
             )
     if args.profile_files:
         warm_up()
+        ear.warm_up()
         originals = [p for p in planned if not p.copy_of]
         rows = []
         for fmt in varied.FORMATS:

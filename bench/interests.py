@@ -1,7 +1,7 @@
 """Is the listener's recent interest found? Only the interest-finding, fast (no UMAP).
 
     python bench/interests.py [--corpus real|demo] [--seeds 0 1 2 3 4 5 6]
-    python bench/interests.py --both --variants "TRACE" "z ≥ 5" --split
+    python bench/interests.py --both --split --variants "TRACE" "before"
 
 The worlds and listeners of `bench/recommend.py` (every shape, cutoffs 2, 4 and 8
 weeks); for each, TRACE's :func:`trace.analysis.taste.find_interests` and the variants
@@ -53,7 +53,11 @@ def variant(split: bool = True, **values):
 
 
 VARIANTS = {
-    "TRACE (split by album or few links crossing; scattered tracks at lift ≥ 2; z ≥ 4)": variant(),
+    "TRACE (split by album or few links crossing; scattered tracks at lift ≥ 2; quiet "
+    "neighbours joined; z ≥ 5)": variant(),
+    "no quiet neighbours, z ≥ 4 (before)": variant(WITH_QUIET_NEIGHBOURS=False, MIN_Z=4.0),
+    "quiet neighbours joined, z ≥ 4": variant(MIN_Z=4.0),
+    "no quiet neighbours, z ≥ 5": variant(WITH_QUIET_NEIGHBOURS=False),
     "a rise of 3 standard errors (before)": variant(MIN_Z=3.0),
     "no split": variant(split=False, SPLIT_BY_ALBUM=False),
     "no split, spread 2.0 (before)": variant(split=False, SPLIT_BY_ALBUM=False, MIN_SPREAD=2.0),
@@ -65,8 +69,7 @@ VARIANTS = {
     "no scattered tracks played far more (lift ≥ 2)": variant(ON_REPEAT_LIFT=0.0),
     "scattered tracks at lift ≥ 3": variant(ON_REPEAT_LIFT=3.0),
     "scattered tracks at lift ≥ 5": variant(ON_REPEAT_LIFT=5.0),
-    "z ≥ 4.5": variant(MIN_Z=4.5),
-    "z ≥ 5": variant(MIN_Z=5.0),
+    "z ≥ 4.5, no quiet neighbours": variant(WITH_QUIET_NEIGHBOURS=False, MIN_Z=4.5),
     "lift ≥ 1.4": variant(MIN_LIFT=1.4),
     "lift ≥ 1.5": variant(MIN_LIFT=1.5),
     "neighbourhood 8": variant(NEIGHBOURHOOD=8),

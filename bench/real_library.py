@@ -2,6 +2,7 @@
 
     python bench/real_library.py [--home DIR] [--fresh] [--shots DIR] [--rounds 2]
     python bench/real_library.py --no-shots      # the timings only
+    python bench/real_library.py --genres --rounds 0   # the genre model, with and without MusiCNN
 
 Builds a TRACE home (default ``bench/corpus/real-home``, never committed) from the real
 corpus of ``bench/corpus.py`` (its ``manifest.csv`` must exist): about 200 tracks of eight
@@ -537,6 +538,35 @@ def table(alone: dict, in_turn: dict) -> str:
     return "\n".join(lines)
 
 
+def genres(home: Path, seeds: int = 5) -> str:
+    """The Library's genre model (Genres tab) on the home's genre tags: its out-of-bag
+    accuracy on TRACE's features alone and with MusiCNN's embedding, over forest seeds."""
+    from trace.analysis.embed import scale
+    from trace.analysis.genre import fit_genre
+    from trace.analysis.params import FeatureParams
+    from trace.analysis.pipeline import AnalysisParams, Inputs, StageCache
+    from trace.analysis.stages import MapStages
+    from trace.store import Store
+
+    with Store(home / "trace.sqlite3") as store:
+        library = MapStages(Inputs.of(store), AnalysisParams(), StageCache()).library()
+    lines = [
+        f"genre model on {home.name}: {library['genre'].replace('', None).notna().sum()} "
+        f"of {len(library)} tracks tagged"
+    ]
+    for name, learned in (("TRACE's features", False), ("features + MusiCNN", True)):
+        values = scale(library, FeatureParams(learned=learned)).values
+        fits = [fit_genre(library["genre"], values, seed=seed) for seed in range(seeds)]
+        accuracy = [f.accuracy for f in fits]
+        balanced = [f.balanced_accuracy for f in fits]
+        lines.append(
+            f"  {name}: out-of-bag accuracy {np.mean(accuracy):.3f} "
+            f"(seeds {min(accuracy):.3f}–{max(accuracy):.3f}), balanced {np.mean(balanced):.3f}; "
+            f"genres {dict(fits[0].counts)}"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=CORPUS / "real-home")
@@ -545,6 +575,9 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-shots", action="store_true", help="only time the first visits")
+    parser.add_argument(
+        "--genres", action="store_true", help="the genre model's accuracy, with and without MusiCNN"
+    )
     args = parser.parse_args()
     home = args.home.resolve()
     os.environ.pop("TRACE_DEMO", None)
@@ -552,7 +585,10 @@ def main() -> None:
         shutil.rmtree(home)
     if not (home / "trace.sqlite3").exists():
         build(home)
-    if not args.no_shots:
+    if args.genres:
+        trace_command(home, "extract")  # a home built by an older extractor catches up
+        print(genres(home))
+    if not args.no_shots and not args.genres:
         print("Screenshots (the first session: results computed and kept on disk)")
         seconds = screenshots(home, args.shots, args.height)
         print(f"  background jobs after the Taste map: {seconds.pop('background', 0):.0f} s")

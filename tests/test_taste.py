@@ -264,6 +264,32 @@ def test_one_track_played_most_is_an_interest_when_its_companions_rise_too():
     assert find_interests(repeat, graph, points) == []
 
 
+def test_tracks_picked_for_rising_need_their_quiet_neighbours_to_rise_too():
+    """One blob barely moves (×1.2 in all), but half its tracks, strewn through it, are
+    at ×1.6 and the other half at ×0.8. A group is made of the tracks that rose, so by
+    itself it rises well beyond chance; counted with the quiet tracks beside it, it is
+    the blob's small change, not an interest. (A steady listener's chance ups and downs
+    look like this, and MusiCNN's tighter neighbourhoods joined more of them.)"""
+    points, _ = library()
+    graph = neighbours(points)
+    n = len(graph)
+    blob = np.arange(2 * PER_BLOB, 3 * PER_BLOB)
+    risers, quiet = blob[0::2], blob[1::2]
+    weights = shares(
+        {**{int(t): 1.6 / n for t in risers}, **{int(t): 0.8 / n for t in quiet}}, plays=3000.0
+    )
+    with patch.object(taste, "WITH_QUIET_NEIGHBOURS", False):
+        found = find_interests(weights, graph, points)
+        assert len(found) == 1 and len(found[0].rows) >= 5
+        assert set(found[0].rows.tolist()) <= set(risers.tolist())
+    assert find_interests(weights, graph, points) == []
+    # a blob that does rise keeps its interest
+    weights = shares({int(t): 2.0 / n for t in blob}, plays=3000.0)
+    assert [sorted(int(r) for r in i.rows) for i in find_interests(weights, graph, points)] == [
+        blob.tolist()
+    ]
+
+
 def test_a_listener_whose_habits_did_not_change_has_no_interest():
     points, ids = library()
     for seed in range(5):

@@ -15,6 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from trace.audio.trust import CONFIDENT
+
 VOICE_TAGS = ("female vocalists", "female vocalist", "male vocalists")
 GENRE_TAGS = {
     "rock": "Rock",
@@ -66,7 +68,7 @@ def words(tags: pd.DataFrame) -> pd.DataFrame:
     happy = _share(tags["happy"], tags["sad"])
     female = tags[["female vocalists", "female vocalist"]].max(axis=1)
     gender = _share(female, tags["male vocalists"])
-    sung = instrumental < 0.5
+    sung = (instrumental < 0.5) & (_confidence(instrumental) >= CONFIDENT)
     vocals = np.where(
         sung & (_confidence(gender) >= 0.5), np.where(gender > 0.5, "female", "male"), ""
     )

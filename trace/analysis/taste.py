@@ -23,7 +23,10 @@ ones, and a cluster-level lift misses it. So the interest is found track by trac
    needs a clearer change than a long one), it holds at least :data:`MIN_TRACKS` played
    tracks, and its rise is not one song on repeat: its recent weight is spread over the
    equivalent of :data:`MIN_SPREAD` tracks or more, or, without its most played track,
-   the rest still rises on its own. A listener whose habits have not changed gets none.
+   the rest still rises on its own. Members are picked for rising, so by chance alone
+   they seem to: the group must also rise (lift and standard errors) with the quiet
+   tracks beside its members counted in (:data:`WITH_QUIET_NEIGHBOURS`). A listener whose
+   habits have not changed gets none.
 4. **Scattered tracks.** Tracks played at least :data:`ON_REPEAT_LIFT` times their
    usual share that no group holds — a few tracks the person turned to, far apart in
    sound (an interest the library holds only a handful of), whose neighbours were not
@@ -50,8 +53,9 @@ from sklearn.cluster import AgglomerativeClustering
 SEED_LIFT = 1.2
 MIN_LIFT = 1.3
 MIN_SHARE = 0.05
-MIN_Z = 4.0
-"""Standard errors: many groups are tested, so one must rise well beyond chance."""
+MIN_Z = 5.0
+"""Standard errors: many groups are tested, so one must rise well beyond chance (4 until
+MusiCNN's neighbourhoods joined more of a steady listener's chance rises)."""
 MIN_TRACKS = 2
 MIN_SPLIT_TRACKS = 3
 """Each half of a split group holds at least this many tracks (see :func:`_split`)."""
@@ -61,6 +65,10 @@ SPLIT_CROSSING = 0.2
 SPLIT_BY_ALBUM = True
 """Whether a group spanning albums is cut where one album holds one half (:func:`_split`)."""
 NEIGHBOURHOOD = 5
+WITH_QUIET_NEIGHBOURS = True
+"""Whether a group must still rise with the quiet tracks beside it joined in
+(:func:`_rises_with_neighbours`); with :data:`MIN_Z` 5 it took the steady listener's false
+interests to none on seeds no rule was chosen on (docs/PERFORMANCE.md)."""
 """How many nearest tracks (itself included) a track's shares are averaged over."""
 ON_REPEAT_LIFT = 2.0
 """Tracks at least this far above their usual share that no group holds are gathered
@@ -212,6 +220,8 @@ def find_interests(
         return _split(weights, values, neighbours, group, min_lift, albums)
 
     groups = [p for g in groups for p in split(g) if _stands_out(weights, p, min_lift)]
+    if WITH_QUIET_NEIGHBOURS:
+        groups = [g for g in groups if _rises_with_neighbours(weights, g, near, ~rising, min_lift)]
     if ON_REPEAT_LIFT:
         # tracks played far above their usual share that no group holds: a few tracks,
         # scattered in sound, the person turned to (one interest, or two albums' worth);
@@ -254,6 +264,22 @@ def _one_album_one_interest(groups: list[np.ndarray], albums: np.ndarray) -> lis
             slot[top] = len(joined)
             joined.append(group)
     return joined
+
+
+def _rises_with_neighbours(
+    weights: TasteWeights, members: np.ndarray, near: np.ndarray, quiet: np.ndarray, min_lift: float
+) -> bool:
+    """Whether ``members`` still rise with the ``quiet`` tracks among their nearest
+    joined in: the seeds beside them that were not played more lately. A group's members
+    are chosen for rising, so by chance alone they seem to; a steady listener's chance
+    rises fall back with their quiet neighbours, a real interest's neighbours rise too."""
+    beside = np.unique(near[members].ravel())
+    evidence = np.union1d(members, beside[quiet[beside]])
+    share, usual_share = weights.recent[evidence].sum(), weights.usual[evidence].sum()
+    return bool(
+        share / max(usual_share, 1e-9) >= min_lift
+        and rise_z(share, usual_share, weights.effective_plays) >= MIN_Z
+    )
 
 
 def _track_z(weights: TasteWeights) -> np.ndarray:
