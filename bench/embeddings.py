@@ -3,27 +3,28 @@
     .venv/bin/python bench/corpus.py                  # once: the real corpus (bench/corpus/)
     .venv/bin/python bench/embeddings.py              # neighbours + recommendations, 5 seeds
     .venv/bin/python bench/embeddings.py --neighbours-only
-    .venv/bin/python bench/embeddings.py --seeds 8 --cutoffs 2 4 8 --equal-blocks
+    .venv/bin/python bench/embeddings.py --neighbours-only --patches 100   # every patch
+    .venv/bin/python bench/embeddings.py --seeds 12 --cutoffs 2 4 8
 
-**Embeddings.** Every track of ``bench/corpus/manifest.csv`` is decoded as the extractor
-decodes it (:func:`trace.audio.decode.decode_windows` with the default
-:class:`~trace.audio.windows.Windows`: three 20-s windows, mono at 22,050 Hz), each window
-goes through :func:`trace.audio.musicnn.embed` on its own (3-s patches, no overlap), and
-the track's embedding is the mean of the 200-d penultimate layer over all its patches;
-the mean taggram (50 MSD tags) is kept beside it. Cached in
-``bench/corpus/musicnn-msd.npz`` (gitignored): a second run only embeds tracks it lacks.
-The time of decoding and of the model is measured per track, in ``--workers`` processes
-of one BLAS thread each.
+**Embeddings.** By default, what TRACE's extraction stored for the corpus home
+(``bench/recommend.py``'s :func:`real_corpus`, which extracts what is missing): each
+track's mean MusiCNN embedding and tags over 6 patches (:mod:`trace.audio.ear`). With
+``--patches N``, every track of ``bench/corpus/manifest.csv`` is decoded as the extractor
+decodes it and heard over at most N patches instead (``ear.hear(limit=N)``; 100 is
+every patch), cached per N in ``bench/corpus/musicnn-msd-N-patches.npz`` (gitignored),
+with the time of decoding and of the model per track, in ``--workers`` processes of one
+BLAS thread each.
 
 **Neighbour quality.** Three representations of the same tracks: TRACE's features (the
 columns the map uses, :func:`trace.analysis.embed.select_columns` with the default
 feature set, medians for gaps, each column standardised), the embedding alone (each
 dimension standardised, constant ones dropped), and both with each block scaled to unit
 total variance (then the embedding block weighted by ``w``; ``w`` = 1 is "each block
-weighted equally"). Per representation: k-NN source accuracy (5 neighbours, cosine,
-leave-one-out; also euclidean, the map's metric) and k-means ARI against the source
-(k = the number of sources, mean over 10 seeds). TRACE's features against both: an exact
-McNemar test on the paired k-NN correctness.
+weighted equally", what :func:`trace.analysis.embed.scale` does). Per representation:
+k-NN source accuracy (5 neighbours, cosine, leave-one-out; also euclidean, the map's
+metric) and k-means ARI against the source (k = the number of sources, mean over 10
+seeds). TRACE's features against both: an exact McNemar test on the paired k-NN
+correctness.
 
 **Validation split by source.** The 15 sources, sorted by name, are dealt alternately:
 the even places (colobot, fretsonfire, hyperrogue, naev, planetblupi, supertux,
@@ -33,21 +34,12 @@ tuning half only; every figure is reported on the held-out sources alone (a corp
 their tracks: neighbours, scaling and k-means among them) and on all sources.
 
 **Recommendations.** ``bench/recommend.py``'s real-corpus evaluation (its worlds,
-listeners, cutoffs, methods and metrics), run in one process on the same seeds twice or
-three times: ``features`` (the corpus home as it is) and ``features+embedding`` (a copy of
-the home, made by ``bench/previews.py``'s :func:`swapped_home`, whose features JSON carries
-the 200 embedding dimensions as extra columns ``emb_000`` … ``emb_199``). The default
-feature set ``all`` takes every column of that JSON, so the pipeline's own imputation,
-standardisation, k-NN graph, UMAP, clusters, interests and ranking see them with nothing
-patched — each column standardised, which gives the embedding block about 3× the
-features' total variance. ``--equal-blocks`` adds ``features+embedding, equal blocks``:
-the same home with, in this process only, :func:`trace.analysis.embed.scale` wrapped so
-each block has unit total variance (the scaler's ``scale_`` multiplied per block, so the
-candidates get the same). The deciding listener's rounds are left out unless
-``--rounds``. Interest-shape figures are also reported on the held-out half: the
-listeners whose interests are all held-out sources (the interest rules' constants were
-tuned on all sources before this split existed, so "held out" holds for the embedding's
-weighting only).
+listeners, cutoffs, methods and metrics), run in one process on the same seeds twice, on
+the same home: ``features`` (``FeatureParams(learned=False)``) and ``features+embedding``
+(the default): the pipeline as it ships, nothing patched. The deciding listener's rounds
+are left out unless ``--rounds``. Every table is also given for the listeners whose
+interests all lie in the held-out sources, and in the tuning ones (the steady listener in
+both).
 """
 
 from __future__ import annotations
@@ -73,7 +65,6 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import NearestNeighbors
 
 CORPUS = recommend.CORPUS
-CACHE = CORPUS / "musicnn-msd.npz"
 EMB = [f"emb_{i:03d}" for i in range(200)]
 NEIGHBOURS = 5
 KMEANS_SEEDS = 10
@@ -91,35 +82,34 @@ def split(sources: list[str]) -> tuple[list[str], list[str]]:
 # -- embeddings -------------------------------------------------------------------------------
 
 
-def _embed_one(job: tuple[int, str]) -> tuple[int, np.ndarray, np.ndarray, int, float, float]:
+def _embed_one(job: tuple[int, str, int]) -> tuple[int, np.ndarray, np.ndarray, int, float, float]:
     from threadpoolctl import threadpool_limits
 
-    from trace.audio import musicnn
+    from trace.audio import ear
     from trace.audio.decode import decode_windows
     from trace.audio.windows import Windows
 
-    number, path = job
+    number, path, limit = job
     with threadpool_limits(1):
         started = time.perf_counter()
         decoded = decode_windows(path, windows=Windows())
-        mono = decoded.mono
         decoded_at = time.perf_counter()
-        outputs = [musicnn.embed(mono[a:b], rate=decoded.rate) for a, b in decoded.bounds]
+        heard = ear.hear(decoded.mono, rate=decoded.rate, bounds=decoded.bounds, limit=limit)
         done = time.perf_counter()
-    embedding = np.concatenate([o.embedding for o in outputs])
-    tags = np.concatenate([o.tags for o in outputs])
     return (
         number,
-        embedding.mean(axis=0),
-        tags.mean(axis=0),
-        len(embedding),
+        heard.embedding,
+        heard.tags,
+        heard.patches,
         decoded_at - started,
         done - decoded_at,
     )
 
 
-def embeddings(workers: int) -> dict[str, np.ndarray]:
-    """Every manifest track's mean embedding and taggram, by manifest row number; cached."""
+def embeddings(workers: int, limit: int) -> dict[str, np.ndarray]:
+    """Every manifest track's mean embedding and taggram over at most ``limit`` patches
+    (:func:`trace.audio.ear.hear`), by manifest row number; cached per ``limit``."""
+    cache = CORPUS / f"musicnn-msd-{limit}-patches.npz"
     with (CORPUS / "manifest.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     paths = {
@@ -127,11 +117,11 @@ def embeddings(workers: int) -> dict[str, np.ndarray]:
         for n, r in enumerate(rows)
     }
     have: dict[str, np.ndarray] = {}
-    if CACHE.exists():
-        with np.load(CACHE) as cached:
+    if cache.exists():
+        with np.load(cache) as cached:
             have = {k: cached[k] for k in cached.files}
     known = set(have.get("number", np.zeros(0, int)).tolist())
-    todo = [(n, p) for n, p in paths.items() if n not in known]
+    todo = [(n, p, limit) for n, p in paths.items() if n not in known]
     if todo:
         print(f"Embedding {len(todo)} tracks in {workers} processes…", flush=True)
         started = time.perf_counter()
@@ -147,7 +137,7 @@ def embeddings(workers: int) -> dict[str, np.ndarray]:
             "embed_s": np.array([d[5] for d in done]),
         }
         have = {k: np.concatenate([have[k], v]) if have else v for k, v in new.items()}
-        np.savez_compressed(CACHE, **have)
+        np.savez_compressed(cache, **have)
     order = np.argsort(have["number"])
     return {k: v[order] for k, v in have.items()}
 
@@ -432,16 +422,17 @@ def main() -> None:
     parser.add_argument("--neighbours-only", action="store_true", help="no recommendations")
     parser.add_argument("--rounds", action="store_true", help="also the deciding listener")
     parser.add_argument(
-        "--all-patches",
-        action="store_true",
-        help="neighbours of the embedding of every patch (cached apart), not TRACE's stored one",
+        "--patches",
+        type=int,
+        help="neighbours of the embedding of at most this many patches a track (embedded and "
+        "cached apart; 100 is every patch), not of TRACE's stored one",
     )
     args = parser.parse_args()
     started = time.perf_counter()
     home = CORPUS / "home"
     home.mkdir(parents=True, exist_ok=True)
     recommend.real_corpus(home)
-    found = embeddings(args.workers) if args.all_patches else stored(home)
+    found = embeddings(args.workers, args.patches) if args.patches else stored(home)
     embedding = pd.DataFrame(found["embedding"], index=found["number"], columns=EMB)
 
     from trace.analysis.embed import select_columns
@@ -465,7 +456,7 @@ def main() -> None:
             f"{found['embed_s'].mean():.3f} s "
             f"({1000 * found['embed_s'].sum() / patches.sum():.0f} ms per patch), one BLAS "
             f"thread per process, {args.workers} processes (times of the run that embedded them)"
-            if args.all_patches
+            if args.patches
             else ", as TRACE's extraction stored them"
         )
     )

@@ -265,6 +265,22 @@ def test_the_taste_map_reclusters_when_a_slider_moves(demo_copy):
     assert app.slider(key="setting.cluster.min_cluster_size").value == 60
 
 
+def test_musicnn_joins_the_map_and_can_be_turned_off(demo_copy):
+    app = on_demo("app_pages/taste_map.py")
+    learned = app.toggle(key="setting.features.learned")
+    assert learned.value is True
+    with Store() as store:
+        heard = store.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    assert heard >= 240  # every demo track was heard by MusiCNN in the extraction
+    learned.set_value(False).run()
+    assert not app.exception
+    with Store() as store:
+        saved = json.loads(store.get_setting(pipeline.PARAMS_SETTING))
+    assert saved["features"]["learned"] is False
+    app.switch_page("app_pages/library.py").run()
+    assert "Heard" in app.dataframe[-1].value.columns  # the track list says what it heard
+
+
 def test_a_layout_slider_keeps_the_clusters(demo_copy):
     app = on_demo("app_pages/taste_map.py")
     before = app.metric[1].value, app.metric[3].value

@@ -136,7 +136,7 @@ def _given_params(args: argparse.Namespace, saved):  # -> AnalysisParams
     from dataclasses import replace
 
     changes = {
-        "features": {"feature_set": args.feature_set},
+        "features": {"feature_set": args.feature_set, "learned": args.musicnn},
         "embed": {"n_neighbors": args.n_neighbors, "n_components": args.n_components},
         "cluster": {"min_cluster_size": args.min_cluster_size, "min_samples": args.min_samples},
         "interest": {"half_life_days": args.half_life},
@@ -348,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the analysis as JSON to PATH (or to stdout without PATH)",
     )
     analyse.add_argument("--feature-set", choices=("spotify", "timbre", "all"))
+    analyse.add_argument(
+        "--musicnn",
+        action=argparse.BooleanOptionalAction,
+        help="map with MusiCNN's embedding beside the features (default: as saved, on)",
+    )
     analyse.add_argument("--n-neighbors", type=int, metavar="N", help="UMAP neighbours")
     analyse.add_argument("--n-components", type=int, metavar="N", help="cluster space size")
     analyse.add_argument("--min-cluster-size", type=int, metavar="N", help="HDBSCAN")

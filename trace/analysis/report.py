@@ -205,7 +205,9 @@ def summary_text(analysis: Analysis, *, limit: int = 25) -> str:
     """The analysis as a person reads it in a terminal."""
     clustering = analysis.clustering
     lines = [
-        f"Mapped {len(analysis.library)} tracks on {len(analysis.scaled.columns)} features: "
+        f"Mapped {len(analysis.library)} tracks on {len(analysis.scaled.columns)} features"
+        + (" and MusiCNN's embedding" if analysis.scaled.learned else "")
+        + ": "
         f"{clustering.n_clusters} clusters, {clustering.noise_share:.0%} in none "
         f"(DBCV {clustering.dbcv:.2f}).",
     ]

@@ -39,6 +39,16 @@ def map_settings() -> None:
             help="Which audio features place the tracks.",
         )
         cached.setting(
+            st.toggle,
+            "Listen with MusiCNN too",
+            "features",
+            "learned",
+            help="MusiCNN, a network trained on a million songs, describes each track's sound "
+            "in 200 numbers; on real music it puts more tracks next to their own kind than "
+            "TRACE's features alone. Used when at least 90 % of the tracks have been heard "
+            "by it. The names and words stay TRACE's own features.",
+        )
+        cached.setting(
             st.slider,
             "Neighbours each track looks at",
             "embed",
