@@ -154,6 +154,23 @@ def test_musicnn_hears_each_track_in_the_same_pass(library, store, monkeypatch):
     assert table["f_tempo"].notna().sum() == 3 and table["emb_000"].isna().all()
 
 
+def test_a_run_without_musicnn_is_heard_by_the_next_without_redoing_the_features(library, store):
+    """The demo's first pass leaves MusiCNN out; the next run hears only what was left,
+    keeps the features as they were, and the fingerprint the pages key on moves."""
+    first = extract_library(store, windows=SHORT, workers=1, hear=False)
+    assert (first.extracted, count(store, "embeddings")) == (3, 0)
+    stored = store.execute("SELECT signature, extracted_at FROM features").fetchall()
+    before = store.side_fingerprint(pool=False)
+    assert pending_jobs(store, extractor_id(SHORT), hear=False) == []
+    jobs = pending_jobs(store, extractor_id(SHORT))
+    assert len(jobs) == 3 and not any(job.features for job in jobs)  # the silent file failed
+    second = extract_library(store, windows=SHORT, workers=1)
+    assert (second.extracted, second.failed, count(store, "embeddings")) == (3, 0, 3)
+    assert store.execute("SELECT signature, extracted_at FROM features").fetchall() == stored
+    assert store.side_fingerprint(pool=False) != before
+    assert pending_jobs(store, extractor_id(SHORT)) == []
+
+
 def test_patches_heard_are_spread_over_the_windows():
     from trace.audio.ear import chosen
 

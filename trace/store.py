@@ -163,12 +163,13 @@ class Store:
         "scan_errors": "SELECT count(*) || ':' || coalesce(max(at), '') FROM scan_errors",
         "features": "SELECT count(*) || ':' || coalesce(max(extracted_at), '') FROM features",
         "feature_errors": "SELECT count(*) FROM feature_errors",
+        "embeddings": "SELECT count(*) || ':' || total(patches) FROM embeddings",
         "imported": "SELECT count(*) || ':' || coalesce(max(imported_at), '') "
         "FROM imported_features",
         "previews": "SELECT count(*) || ':' || coalesce(max(looked_up_at), '') || ':' "
         "|| total(signature IS NOT NULL) FROM previews",
     }
-    FEATURE_PARTS = ("tracks", "files", "features", "imported", "previews")
+    FEATURE_PARTS = ("tracks", "files", "features", "embeddings", "imported", "previews")
     """What the feature table depends on (not plays or decisions)."""
 
     _SIDE_PARTS: ClassVar[dict[str, str]] = {
@@ -179,6 +180,9 @@ class Store:
         "WHERE {side}",
         "features": "SELECT count(*) || ':' || coalesce(max(x.extracted_at), '') FROM files f "
         "JOIN tracks ON tracks.id = f.track_id JOIN features x ON x.signature = f.signature "
+        "WHERE {side}",
+        "embeddings": "SELECT count(*) || ':' || total(m.patches) FROM files f "
+        "JOIN tracks ON tracks.id = f.track_id JOIN embeddings m ON m.signature = f.signature "
         "WHERE {side}",
         "imported": "SELECT count(*) || ':' || coalesce(max(i.imported_at), '') "
         "FROM imported_features i JOIN tracks ON tracks.id = i.track_id WHERE {side}",

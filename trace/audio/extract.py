@@ -40,6 +40,10 @@ class Job:
     signature: str
     path: bytes
     display_path: str
+    features: bool = True
+    """Whether the features are wanted; False: only MusiCNN's embedding is missing."""
+    hear: bool = True
+    """Whether MusiCNN listens too (:mod:`trace.audio.ear`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +77,27 @@ class ExtractSummary:
         )
 
 
-def pending_jobs(store: Store, extractor: str) -> list[Job]:
-    """Files whose content has neither features nor a failure for ``extractor``."""
+def pending_jobs(store: Store, extractor: str, *, hear: bool = True) -> list[Job]:
+    """Files whose content has neither features nor a failure for ``extractor`` — and,
+    with ``hear``, files with features but no embedding (a run with ``hear=False``
+    before), for MusiCNN alone."""
     rows = store.execute(
-        """SELECT f.signature, min(f.path), min(f.display_path) FROM files f
+        """SELECT f.signature, min(f.path), min(f.display_path),
+                  NOT EXISTS (SELECT 1 FROM features x
+                              WHERE x.signature = f.signature AND x.extractor = :x) AS missing
+           FROM files f
            WHERE f.status = 'ok' AND f.signature IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM features x
-                             WHERE x.signature = f.signature AND x.extractor = ?)
              AND NOT EXISTS (SELECT 1 FROM feature_errors e
-                             WHERE e.signature = f.signature AND e.extractor = ?)
+                             WHERE e.signature = f.signature AND e.extractor = :x)
+             AND (NOT EXISTS (SELECT 1 FROM features x
+                              WHERE x.signature = f.signature AND x.extractor = :x)
+                  OR (:hear AND NOT EXISTS (SELECT 1 FROM embeddings m
+                                            WHERE m.signature = f.signature
+                                              AND m.extractor = :x)))
            GROUP BY f.signature ORDER BY min(f.display_path)""",
-        (extractor, extractor),
+        {"x": extractor, "hear": hear},
     ).fetchall()
-    return [Job(row[0], bytes(row[1]), row[2]) for row in rows]
+    return [Job(row[0], bytes(row[1]), row[2], bool(row[3]), hear) for row in rows]
 
 
 def extract_library(
@@ -94,8 +106,11 @@ def extract_library(
     windows: Windows | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    hear: bool = True,
 ) -> ExtractSummary:
-    """Extract features of every file that lacks them; see the module docstring."""
+    """Extract features of every file that lacks them; see the module docstring.
+    ``hear=False`` leaves MusiCNN out (the demo's first pass, for a quick first page); a
+    later run with it on hears what was left."""
     windows = windows or Windows()
     extractor = extractor_id(windows)
     report = progress or (lambda done, total, message: None)
@@ -104,7 +119,7 @@ def extract_library(
     summary.already = store.execute(
         "SELECT count(DISTINCT signature) FROM features WHERE extractor = ?", (extractor,)
     ).fetchone()[0]
-    jobs = pending_jobs(store, extractor)
+    jobs = pending_jobs(store, extractor, hear=hear)
     total = len(jobs)
     if not jobs:
         report(0, 0, "Every track already has features.")
@@ -147,8 +162,9 @@ def run_job_with_windows(item: tuple[Job, Windows]) -> Outcome:
 def run_job(job: Job, windows: Windows) -> Outcome:
     try:
         decoded = decode_windows(job.path, windows=windows)
-        features = analyse(decoded)
-        return Outcome(job, features, decoder=decoded.decoder, heard=_hear(job, decoded))
+        features = analyse(decoded) if job.features else None
+        heard = _hear(job, decoded) if job.hear else None
+        return Outcome(job, features, decoder=decoded.decoder, heard=heard)
     except DecodeFailure as failure:
         return Outcome(job, None, failure.reason, failure.detail)
     except MemoryError:
@@ -189,20 +205,7 @@ def write_outcomes(
                         outcome.decoder,
                     ),
                 )
-                if outcome.heard is not None:
-                    store.execute(
-                        "INSERT OR REPLACE INTO embeddings (signature, extractor, model, "
-                        "embedding, tags, patches) VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            job.signature,
-                            extractor,
-                            ear.MODEL,
-                            ear.to_blob(outcome.heard.embedding),
-                            ear.to_blob(outcome.heard.tags),
-                            outcome.heard.patches,
-                        ),
-                    )
-            else:
+            elif job.features:
                 summary.failed += 1
                 summary.problems.append((job.display_path, f"{outcome.reason} ({outcome.detail})"))
                 store.execute(
@@ -215,5 +218,24 @@ def write_outcomes(
                         outcome.reason,
                         outcome.detail,
                         now(),
+                    ),
+                )
+            elif outcome.heard is None:  # only MusiCNN was wanted, and it failed: told, kept
+                summary.problems.append(
+                    (job.display_path, f"MusiCNN could not hear it ({outcome.reason or 'failed'})")
+                )
+            else:
+                summary.extracted += 1
+            if outcome.heard is not None:
+                store.execute(
+                    "INSERT OR REPLACE INTO embeddings (signature, extractor, model, "
+                    "embedding, tags, patches) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        job.signature,
+                        extractor,
+                        ear.MODEL,
+                        ear.to_blob(outcome.heard.embedding),
+                        ear.to_blob(outcome.heard.tags),
+                        outcome.heard.patches,
                     ),
                 )

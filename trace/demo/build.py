@@ -88,10 +88,13 @@ def install_demo(
         store.set_setting(ACTIVE_SETTING, "1")
     if part != "library":
         scan_library([demo_folder() / "new music"], store, pool=POOL_NAME)
+    # The library's first pass leaves MusiCNN out, so the Library page comes quickly; the
+    # candidates' pass (in the background on a first start) hears everything.
     extraction = extract_library(
         store,
         workers=workers,
         progress=lambda done, total, message: report(done, total, f"Audio features: {message}"),
+        hear=part != "library",
     )
     counts = store.counts()
     return DemoSummary(
