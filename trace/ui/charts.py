@@ -189,7 +189,7 @@ def track_table(tracks: pd.DataFrame) -> pd.DataFrame:
     table.insert(5, "Heard", heard_text(tracks))
     table["Length"] = table["Length"].map(minutes_seconds)
     table["Added"] = table["Added"].dt.strftime("%Y-%m-%d")
-    table["Year"] = table["Year"].astype("Int64").astype(str).replace("<NA>", "")
+    table["Year"] = table["Year"].astype("Int64").astype("string").fillna("")
     for column in ("Album", "Genre", "Artist"):
         table[column] = table[column].fillna("")
     return table
