@@ -216,6 +216,44 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_pipeline(store: Store):  # -> Pipeline
+    """The analysis a report reads: the saved settings (or a first map's), the results
+    on disk shared with the dashboard and ``map``."""
+    from trace.analysis import pipeline
+
+    params, problem = pipeline.load_params(store)
+    if problem:
+        print(f"trace: {problem}", file=sys.stderr)
+    cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
+    pipe = pipeline.Pipeline(pipeline.Inputs.of(store), params, cache)
+    if not pipeline.settings_saved(store):
+        pipe = pipeline.Pipeline(pipe.inputs, pipeline.first_map_params(pipe), cache)
+    return pipe
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from trace import report
+
+    start, end = report.period(args.start, args.end)
+    with Store() as store:
+        zone = args.timezone or store.get_setting(report.TIMEZONE_SETTING)
+        out = Path(args.out)
+        made = with_progress(
+            args,
+            "step",
+            lambda bar: report.write_report(
+                store, report_pipeline(store), out, start=start, end=end, zone=zone
+            ),
+        )
+    size = out.stat().st_size / 1e6
+    print(
+        f"Wrote the report of {made.plays:,} plays ({start:%Y-%m-%d} to "
+        f"{end - report.pd.Timedelta(days=1):%Y-%m-%d}, hours in {made.zone}) to {out} "
+        f"({size:.1f} MB). It opens in any browser, offline."
+    )
+    return 0
+
+
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (all cores)")
     parser.add_argument(
@@ -371,6 +409,20 @@ def build_parser() -> argparse.ArgumentParser:
         "in the TRACE home, where the dashboard finds it.",
     )
     mapper.set_defaults(run=cmd_map)
+
+    reporter = commands.add_parser(
+        "report",
+        help="a report of your listening, as one HTML file to keep (default: the last 12 months)",
+        description="Writes a self-contained HTML report: how your listening moved, its "
+        "sound against your library, tops, the hours of your day, whether TRACE's picks stuck.",
+    )
+    reporter.add_argument("out", metavar="OUT.html")
+    reporter.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
+    reporter.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
+    reporter.add_argument(
+        "--timezone", metavar="ZONE", help="your time zone, e.g. Europe/Berlin (default: UTC)"
+    )
+    reporter.set_defaults(run=cmd_report)
 
     weekly = commands.add_parser(
         "weekly",
