@@ -70,7 +70,7 @@ def local_plays(plays: pd.DataFrame, table: pd.DataFrame, zone: ZoneInfo) -> pd.
         {
             "track_id": plays["track_id"].to_numpy(),
             "day": local.dt.tz_localize(None).dt.normalize().to_numpy(),
-            "weekday": local.dt.weekday.to_numpy(),
+            "weekday": local.dt.day_of_week.to_numpy(),
             "hour": local.dt.hour.to_numpy(),
             "energy": plays["track_id"].map(axes["energy"]).to_numpy(),
             "valence": plays["track_id"].map(axes["valence"]).to_numpy(),

@@ -107,7 +107,7 @@ def _sentence(table: pd.DataFrame, enough: bool, approved: int) -> str:
         )
     mine = table.loc["approved"]
     text = (
-        f"Of the {mine['tracks']} candidates you approved, {mine['played']:.0%} were played "
+        f"Of the {int(mine['tracks'])} candidates you approved, {mine['played']:.0%} were played "
         f"afterwards, {mine['plays']:.1f} times each on average"
     )
     if pd.notna(mine["days"]):
