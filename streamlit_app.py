@@ -22,6 +22,7 @@ page = st.navigation(
         st.Page("app_pages/taste_map.py", title="Taste map", icon=":material/scatter_plot:"),
         st.Page("app_pages/interest.py", title="Recent interest", icon=":material/trending_up:"),
         st.Page("app_pages/discover.py", title="Discover", icon=":material/explore:"),
+        st.Page("app_pages/report.py", title="Report", icon=":material/summarize:"),
         st.Page("app_pages/sources.py", title="Sources", icon=":material/folder_open:"),
     ]
 )

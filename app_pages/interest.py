@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from trace.analysis import taste
-from trace.ui import cached, charts, interest_charts
+from trace.ui import cached, charts, hours, interest_charts
 
 st.title("Recent interest")
 st.write(
@@ -95,6 +95,9 @@ for row in interests.itertuples():
             + "  \n**Clusters:** "
             + ", ".join(row.clusters)
         )
+
+st.subheader("The hours of your day")
+hours.hours_section(events, pipe.library())
 
 st.subheader("By cluster")
 found, monthly = pipe.interest()

@@ -27,6 +27,7 @@ PAGES = [
     "app_pages/taste_map.py",
     "app_pages/interest.py",
     "app_pages/discover.py",
+    "app_pages/report.py",
     "app_pages/sources.py",
 ]
 
@@ -279,6 +280,23 @@ def test_musicnn_joins_the_map_and_can_be_turned_off(demo_copy):
     assert saved["features"]["learned"] is False
     app.switch_page("app_pages/library.py").run()
     assert "Heard" in app.dataframe[-1].value.columns  # the track list says what it heard
+
+
+def test_the_report_page_makes_a_file_to_download_and_interest_tells_the_hours(demo_copy):
+    app = on_demo("app_pages/report.py")
+    app.text_input(key="report-zone").set_value("Europe/Berlin")
+    next(b for b in app.button if b.label == "Make the report").click().run()
+    assert not app.exception, app.exception
+    assert any("Your report of" in s.value and "Europe/Berlin" in s.value for s in app.success)
+    html = app.session_state["report-html"]
+    assert html.startswith("<!DOCTYPE html>") and "The hours of your day" in html
+    assert len(app.get("download_button")) == 1
+
+    app.switch_page("app_pages/interest.py").run()
+    assert not app.exception
+    said = [m.value for m in app.markdown if m.value.startswith("**Your ")]
+    assert len(said) == 1 and ("much the same" in said[0] or " are " in said[0])
+    assert any(s.value == "The hours of your day" for s in app.subheader)
 
 
 def test_a_layout_slider_keeps_the_clusters(demo_copy):

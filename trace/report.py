@@ -388,9 +388,10 @@ def _tops(played: pd.DataFrame, plays: pd.DataFrame, known: pd.DataFrame, start:
 # -- hours, picks, how made -----------------------------------------------------------------
 
 
-def _hours(played: pd.DataFrame, everything: pd.DataFrame, zone: str | None):
-    found = hours_module.listening_hours(played, everything, zone)
-    grid = found.grid.assign(day=lambda f: f["weekday"].map(dict(enumerate(hours_module.WEEKDAYS))))
+def hours_charts(found: hours_module.Hours) -> list[alt.Chart]:
+    """How much is played at each weekday × hour, and how energetic it is then."""
+    names = dict(enumerate(hours_module.WEEKDAYS))
+    grid = found.grid.assign(day=lambda f: f["weekday"].map(names))
     heat = (
         alt.Chart(grid)
         .mark_rect()
@@ -405,8 +406,13 @@ def _hours(played: pd.DataFrame, everything: pd.DataFrame, zone: str | None):
     energy = heat.encode(
         color=alt.Color("energy:Q", scale=alt.Scale(scheme="viridis"), title="Energy")
     ).properties(title="How energetic it is (mean energy of what you played)")
+    return [heat, energy]
+
+
+def _hours(played: pd.DataFrame, everything: pd.DataFrame, zone: str | None):
+    found = hours_module.listening_hours(played, everything, zone)
     text = f"<p><b>{_esc(found.sentence)}</b></p><p class='note'>{_esc(found.zone_note)}</p>"
-    return ("The hours of your day", text, [heat.to_dict(), energy.to_dict()])
+    return ("The hours of your day", text, [c.to_dict() for c in hours_charts(found)])
 
 
 def _days(days: float) -> str:
