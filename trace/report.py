@@ -44,6 +44,10 @@ from trace.store import MIN_PLAY_MS, Store
 TOP = 10
 MONTHS = 12
 """At most this many months drawn as small multiples (the period's last ones)."""
+MONTH_DOTS = 500
+"""Each month's map shows its most played tracks, at most this many."""
+BACKGROUND = 3000
+"""The grey map behind them: every track, or a random sample of this many."""
 SOUND = {
     "tempo": ("faster", "slower", "{:.0f} BPM"),
     "energy": ("more energetic", "calmer", "{:.2f}"),
@@ -166,7 +170,7 @@ def _moved(pipe: Pipeline, plays: pd.DataFrame, start: pd.Timestamp, end: pd.Tim
         stop = min(month + pd.DateOffset(months=1), end)
         month_plays = plays[(plays["at"] >= month) & (plays["at"] < stop)]
         counts = month_plays["track_id"].value_counts()
-        counts = counts[counts.index.isin(position.index)]
+        counts = counts[counts.index.isin(position.index)].head(MONTH_DOTS)
         label = f"{month:%Y-%m}"
         recent = events[events["at"] < stop]
         weights = taste_weights(recent, ids, pipe.params.interest.half_life_days)
@@ -194,13 +198,15 @@ def _moved(pipe: Pipeline, plays: pd.DataFrame, start: pd.Timestamp, end: pd.Tim
             )
         )
     rows = [(month, n, [t["name"] for t in held]) for month, n, held in rows]
-    background = pd.DataFrame({"x": layout[:, 0], "y": layout[:, 1]})
+    shown = np.random.default_rng(0).permutation(len(layout))[:BACKGROUND]
+    background = pd.DataFrame({"x": layout[shown, 0], "y": layout[shown, 1]})
     points = pd.concat(frames, ignore_index=True)
     chart = _month_maps(background, points, [r[0] for r in rows])
     text = (
-        "<p>Each small map is your taste map (tracks that sound alike sit together); the "
-        "dots are what you played that month, larger for more plays, orange where the track "
-        "belonged to a recent interest at the month's end.</p><table><tr><th>Month</th>"
+        "<p>Each small map is your taste map (tracks that sound alike sit together, in grey); "
+        f"the dots are what you played that month (its {MONTH_DOTS} most played tracks at "
+        "most), larger for more plays, orange where the track belonged to a recent interest "
+        "at the month's end.</p><table><tr><th>Month</th>"
         "<th>Plays</th><th>Recent interests at its end</th></tr>"
         + "".join(
             f"<tr><td>{_esc(m)}</td><td>{n:,}</td><td>{_esc('; '.join(i) or '—')}</td></tr>"
