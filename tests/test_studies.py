@@ -167,6 +167,35 @@ def test_ordering_keeps_every_track_and_repeats_only_when_forced(rows, curve):
         assert repeats == 0
 
 
+def test_the_camelot_wheel_and_which_keys_mix():
+    assert order.camelot(0, 1) == (8, "B")  # C major
+    assert order.camelot(9, 0) == (8, "A")  # A minor, its relative
+    assert order.camelot(4, 0) == (9, "A") and order.camelot(6, 1) == (2, "B")  # E min, F♯ maj
+    assert order.mixes((8, "B"), (9, "B")) and order.mixes((12, "B"), (1, "B"))  # round
+    assert order.mixes((8, "B"), (8, "A")) and not order.mixes((8, "B"), (3, "A"))
+    assert order.mixes(None, (8, "B")) is None
+
+
+def test_a_harmonic_playlist_mixes_in_key_far_more_than_chance():
+    """Twenty tracks in keys all round the wheel, tempi alike: the harmonic order puts
+    keys that mix side by side; an unsure key is placed by tempo alone."""
+    rng = np.random.default_rng(1)
+    n = 20
+    tracks = _playlist(list(120 + rng.normal(0, 2, n)), [f"a{i}" for i in range(n)]).assign(
+        f_key=rng.integers(0, 12, n),
+        f_mode=rng.integers(0, 2, n),
+        f_key_confidence=np.where(np.arange(n) == 3, 0.1, 0.9),
+        f_tempo_confidence=0.9,
+    )
+    ordered, repeats = order.order_tracks(tracks, by=order.HARMONIC)
+    assert repeats == 0 and sorted(ordered["title"]) == sorted(tracks["title"])
+    share, pairs = order.compatible_share(ordered)
+    assert pairs == n - 3  # the unsure key's two neighbours are not judged
+    assert share >= 0.7 > order.random_share(tracks) + 0.3
+    by_tempo, _ = order.compatible_share(order.order_tracks(tracks, by="tempo", curve="steady")[0])
+    assert share > by_tempo
+
+
 def test_a_mood_context_must_be_a_known_region():
     with pytest.raises(ParameterError, match="mood"):
         RankingParams(mood="sleepy")

@@ -10,13 +10,24 @@ import pandas as pd
 import streamlit as st
 
 from trace import config
-from trace.analysis.order import CURVES, order_tracks
+from trace.analysis.order import (
+    CURVES,
+    HARMONIC,
+    compatible_share,
+    order_tracks,
+    random_share,
+)
 from trace.analysis.pipeline import Inputs
 from trace.playlist import ORDER_SETTING, m3u8, saved_order, web_links, write_m3u8
 from trace.store import Store
 from trace.ui import charts, data, spotify
 
-ORDER_LABELS = {"": "As approved", "tempo": "Tempo", "energy": "Energy"}
+ORDER_LABELS = {
+    "": "As approved",
+    "tempo": "Tempo",
+    "energy": "Energy",
+    HARMONIC: "Harmonic mixing (key and tempo)",
+}
 
 
 def approved_tracks() -> pd.DataFrame:
@@ -77,7 +88,7 @@ def playlist_order(chosen: pd.DataFrame) -> pd.DataFrame:
         "Curve",
         CURVES,
         index=CURVES.index(saved_curve) if saved_curve in CURVES else 0,
-        disabled=not by,
+        disabled=not by or by == HARMONIC,
         help="Rising, falling, or steady (each step to the nearest value); never the same "
         "artist twice in a row where it can be avoided.",
     )
@@ -94,7 +105,23 @@ def playlist_order(chosen: pd.DataFrame) -> pd.DataFrame:
     )
     if repeats:
         st.caption(f"{charts.plural(repeats, 'same-artist neighbour')} could not be avoided.")
+    if by == HARMONIC:
+        st.caption(harmonic_note(ordered))
     return ordered[chosen.columns]
+
+
+def harmonic_note(ordered: pd.DataFrame) -> str:
+    """What share of the neighbours mix in key, against a random order and the tempo curve."""
+    share, pairs = compatible_share(ordered)
+    if not pairs:
+        return "No two neighbours both have a key TRACE is sure of: ordered by tempo alone."
+    by_tempo, _ = compatible_share(order_tracks(ordered, by="tempo", curve="steady")[0])
+    return (
+        f"{share:.0%} of the {pairs} neighbouring pairs whose keys TRACE is sure of mix in key "
+        f"(the same key, one step round the Camelot wheel, or the relative major/minor); "
+        f"a random order would give about {random_share(ordered):.0%}, the steady tempo "
+        f"curve {by_tempo:.0%}. Unsure keys and tempi are placed by the rest."
+    )
 
 
 def downloads(chosen: pd.DataFrame) -> None:
