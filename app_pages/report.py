@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from trace import report
+from trace.analysis.hours import zone_of
 from trace.errors import ParameterError
 from trace.store import Store
 from trace.ui import cached, data
@@ -32,6 +33,9 @@ zone = right.text_input(
 if st.button("Make the report", type="primary"):
     pipe = cached.mapped(cached.keys())
     try:
+        zone_of(zone or None)
+        with Store(database) as store:  # the hours on Recent interest and Discover use it too
+            store.set_setting(report.TIMEZONE_SETTING, zone)
         begin, stop = report.period(start.isoformat(), end.isoformat())
         with st.spinner("Writing your report…"), Store(database) as store:
             made = report.make_report(store, pipe, start=begin, end=stop, zone=zone or None)

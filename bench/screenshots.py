@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -149,6 +151,31 @@ def main() -> None:
             click_a_point(page)
             page.locator("[class*='st-key-map-track']").first.scroll_into_view_if_needed()
             shoot(page, args.out / "taste-map-track.png")
+            open_page(page, f"{url}/interest")
+            page.wait_for_selector(CHART, timeout=120_000)
+            page.get_by_text("The hours of your day").first.evaluate(
+                "e => e.scrollIntoView({block: 'start'})"
+            )
+            shoot(page, args.out / "recent-interest-hours.png")
+        report_shot(home, Path(scratch) / "report.html", args.out / "report.png")
+
+
+def report_shot(home: Path, html: Path, out: Path) -> None:
+    """``python -m trace report`` on the demo, opened offline, its top 2,400 px."""
+    env = {**os.environ, "TRACE_HOME": str(home), "PYTHONPATH": str(common.ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "trace", "report", str(html), "--timezone", "Europe/Berlin"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with browser_page() as page:
+        page.context.set_offline(True)
+        page.set_viewport_size({"width": 1100, "height": 2400})
+        page.goto(html.as_uri())
+        drawn = "c => c.querySelector('svg .role-mark')"
+        page.wait_for_function(f"[...document.querySelectorAll('.chart')].every({drawn})")
+        shoot(page, out)
 
 
 if __name__ == "__main__":

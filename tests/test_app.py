@@ -298,6 +298,14 @@ def test_the_report_page_makes_a_file_to_download_and_interest_tells_the_hours(d
     assert len(said) == 1 and ("much the same" in said[0] or " are " in said[0])
     assert any(s.value == "The hours of your day" for s in app.subheader)
 
+    app.switch_page("app_pages/discover.py").run()
+    app.selectbox(key="discover-time-context").set_value("hour").run()
+    assert not app.exception, app.exception
+    with Store() as store:
+        saved = json.loads(store.get_setting(pipeline.PARAMS_SETTING))
+    assert saved["ranking"]["hours"] in ("mornings", "afternoons", "evenings", "nights")
+    assert saved["ranking"]["day"] == "" and saved["ranking"]["timezone"] == "Europe/Berlin"
+
 
 def test_a_layout_slider_keeps_the_clusters(demo_copy):
     app = on_demo("app_pages/taste_map.py")

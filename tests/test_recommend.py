@@ -254,3 +254,45 @@ def test_a_mood_context_and_ranges_keep_only_candidates_inside(world):
     ranged = rank(world, candidates, params=RankingParams(candidates=100, energy_range=(0.5, 0.8)))
     chosen = candidates.set_index("id").loc[ranged.proposed["track_id"], "f_energy"]
     assert len(chosen) and chosen.between(0.5, 0.8).all()
+
+
+def test_like_what_i_play_at_this_hour_ranks_and_says_so(world):
+    """A steady listener who plays cluster 2 in the evenings (UTC 19:00) and the others by
+    day: asked for the evenings, cluster 2's candidates come first and their reasons say
+    they fit; asked for the mornings, they do not."""
+    from trace.analysis.hours import context_lift
+
+    library = world[0]
+    rng = np.random.default_rng(3)
+    rows = []
+    for days_ago in range(200, 0, -1):
+        day = NOW - pd.Timedelta(days=days_ago)
+        for _ in range(3):
+            track = library["id"].to_numpy()[80 + int(rng.integers(40))]  # cluster 2
+            rows.append((track, day + pd.Timedelta(hours=19)))
+        for _ in range(6):
+            track = library["id"].to_numpy()[int(rng.integers(80))]  # clusters 0 and 1
+            rows.append((track, day + pd.Timedelta(hours=10)))
+    played = pd.DataFrame(rows, columns=["track_id", "at"]).assign(kind="play")
+    ids = library["id"].to_numpy()
+    weights = taste_weights(played, ids, 30.0)
+    ranks = {}
+    for part in ("evenings", "mornings"):
+        lift = context_lift(played, ids, hours=part, day="", zone=None)
+        assert lift is not None and lift.shape == (len(ids),)
+        found = Evidence(weights, (), fit_shift(world[1], weights), context=lift)
+        params = RankingParams(candidates=100, per_artist=100, per_album=100, hours=part)
+        ranks[part] = rank(world, found=found, params=params).proposed
+    evening = ranks["evenings"]
+    assert (evening["cluster"].head(10) == 2).sum() >= 8  # a third by chance
+    assert (
+        evening.loc[evening["cluster"] == 2, "reason"].str.endswith("It fits your evenings.").all()
+    )
+    assert (
+        not ranks["mornings"]["reason"]
+        .str.contains("It fits")
+        .loc[ranks["mornings"]["cluster"] == 2]
+        .any()
+    )
+    assert (ranks["mornings"]["cluster"].head(10) != 2).sum() >= 8
+    assert context_lift(played.head(20), ids, hours="evenings", day="", zone=None) is None

@@ -166,3 +166,11 @@ def test_a_period_without_plays_says_so(demo_copy, tmp_path):
     assert "No plays in this period" in text and "2001-01-01 to 2001-12-31" in text
     bad = run_report(demo_copy, out, "--from", "2002-01-01", "--to", "2001-12-31")
     assert bad.returncode != 0 and "start must come before" in bad.stderr
+
+
+def test_the_time_now_names_its_part_of_the_day_and_weekday():
+    at = pd.Timestamp("2026-12-05 19:30", tz="UTC")  # a Saturday
+    assert hours.now_context(None, at) == ("evenings", "Sat")
+    assert hours.now_context("Asia/Tokyo", at) == ("nights", "Sun")  # 04:30 on Sunday
+    assert hours.context_words("evenings", "Sat") == "your Saturday evenings"
+    assert hours.context_words("", "Sun") == "your Sundays"

@@ -28,6 +28,14 @@ def test_a_dry_run_changes_nothing(demo_copy, capsys):
         assert store.get_setting("weekly.last") is None
 
 
+def test_the_job_can_be_told_a_time_context(demo_copy, capsys):
+    args = ["weekly", "--dry-run", "--context", "evenings", "--day", "Sat"]
+    assert cli.main([*args, "--timezone", "Europe/Berlin"]) == 0
+    out = capsys.readouterr().out
+    assert "Ranked for your Saturday evenings (Europe/Berlin)." in out
+    assert "This week's picks" in out
+
+
 def test_the_job_stores_picks_then_approves_once_a_week(demo_copy, capsys):
     assert cli.main(["weekly"]) == 0
     out = capsys.readouterr().out

@@ -294,6 +294,9 @@ def cmd_weekly(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             say=lambda message: print(message, file=sys.stderr, flush=True),
             extract=extract,
+            context=(args.context or "", args.day, args.timezone or "")
+            if args.context or args.day
+            else None,
         )
     print(summary.text())
     return 0
@@ -437,6 +440,18 @@ def build_parser() -> argparse.ArgumentParser:
     weekly.add_argument(
         "--dry-run", action="store_true", help="change nothing; print what would be picked"
     )
+    weekly.add_argument(
+        "--context",
+        choices=("mornings", "afternoons", "evenings", "nights"),
+        help="rank like what you play at that time of day (default: the saved context)",
+    )
+    weekly.add_argument(
+        "--day",
+        choices=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        default="",
+        help="… on that weekday",
+    )
+    weekly.add_argument("--timezone", metavar="ZONE", help="the context's time zone (UTC)")
     _add_extraction_options(weekly)
     weekly.set_defaults(run=cmd_weekly)
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from trace import config
+from trace.analysis.hours import context_words
 from trace.audio.windows import Windows, extractor_id
 from trace.errors import TraceError
 from trace.library.scan import scan_library
@@ -95,9 +96,12 @@ def run_weekly(
     say: Say | None = None,
     extract: Callable[[Store], str] | None = None,
     today: datetime | None = None,
+    context: tuple[str, str, str] | None = None,
 ) -> WeeklySummary:
     """Run the job; see the module docstring. ``extract`` runs the feature extraction
-    (the command line passes one with a progress bar)."""
+    (the command line passes one with a progress bar); ``context`` — (part of the day,
+    weekday, time zone) — ranks for that time (:mod:`trace.analysis.hours`) instead of the
+    saved one."""
     from trace.analysis import pipeline
 
     tell = say or (lambda message: None)
@@ -116,6 +120,14 @@ def run_weekly(
     if not pipeline.settings_saved(store):
         params = None  # the first map's settings: chosen like the dashboard's
     cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
+    if context is not None:
+        base = params or pipeline.first_map_params(
+            pipeline.Pipeline(pipeline.Inputs.of(store), pipeline.load_params(store)[0], cache)
+        )
+        hours, day, zone = context
+        ranking = replace(base.ranking, hours=hours, day=day, timezone=zone)
+        params = replace(base, ranking=ranking)
+        summary.lines.append(f"Ranked for {context_words(hours, day)} ({zone or 'UTC'}).")
     try:
         result = pipeline.analyse(store, params, cache=cache)
         if not dry_run and _catalogue(

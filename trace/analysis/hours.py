@@ -134,6 +134,57 @@ def hours_sentence(local: pd.DataFrame) -> str:
     )
 
 
+MIN_CONTEXT_PLAYS = 50
+"""Fewer plays than this in a time context tell too little to rank by."""
+
+
+def in_context(local: pd.DataFrame, hours: str, day: str) -> pd.Series:
+    """Which of ``local``'s plays (:func:`local_plays`) fall in the part of the day
+    ``hours`` ("" any) and on the weekday ``day`` ("" any)."""
+    inside = pd.Series(True, index=local.index)
+    if hours:
+        inside &= _in_part(local["hour"], hours)
+    if day:
+        inside &= local["weekday"] == WEEKDAYS.index(day)
+    return inside
+
+
+def context_lift(
+    plays: pd.DataFrame, ids: np.ndarray, *, hours: str, day: str, zone: str | None
+) -> np.ndarray | None:
+    """Per track of ``ids``: its share of the plays in the context over its share of all
+    plays (1 where it was never played; floored at half an even share), or None when the
+    context holds fewer than :data:`MIN_CONTEXT_PLAYS` plays."""
+    if not hours and not day:
+        return None
+    local = local_plays(plays, pd.DataFrame({"id": ids}), zone_of(zone or None))
+    inside = in_context(local, hours, day)
+    if inside.sum() < MIN_CONTEXT_PLAYS:
+        return None
+    index = pd.Index(ids)
+    floor = 0.5 / max(len(ids), 1)
+    every = local["track_id"].value_counts().reindex(index, fill_value=0) / len(local)
+    there = local.loc[inside, "track_id"].value_counts().reindex(index, fill_value=0)
+    there = there / inside.sum()
+    return ((there + floor) / (every + floor)).to_numpy(dtype=float)
+
+
+def now_context(zone: str | None, now: pd.Timestamp | None = None) -> tuple[str, str]:
+    """The part of the day and the weekday it is now in ``zone``."""
+    moment = (now or pd.Timestamp.now(tz="UTC")).tz_convert(zone_of(zone or None))
+    part = next(p for p in PARTS if _in_part(pd.Series([moment.hour]), p).iat[0])
+    return part, WEEKDAYS[moment.weekday()]
+
+
+def context_words(hours: str, day: str) -> str:
+    """``"your evenings"``, ``"your Saturdays"``, ``"your Saturday evenings"``."""
+    names = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+             "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}  # fmt: skip
+    if hours and day:
+        return f"your {names[day]} {hours}"
+    return f"your {hours}" if hours else f"your {names[day]}s"
+
+
 def listening_hours(plays: pd.DataFrame, table: pd.DataFrame, zone: str | None) -> Hours:
     """The grid and the sentence for ``plays`` (``track_id``, ``at`` UTC) of tracks in
     ``table`` (a feature table), read in ``zone`` (``None``: UTC, and said so)."""

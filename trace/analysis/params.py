@@ -25,6 +25,9 @@ SPOTIFY_FEATURES = (
 IMPORT_ONLY = ("valence", "speechiness", "liveness", "instrumentalness")
 """Spotify's features TRACE does not estimate; they come only from imports."""
 METRICS = ("euclidean", "manhattan", "cosine")
+CONTEXT_HOURS = ("", "mornings", "afternoons", "evenings", "nights")
+"""The parts of the day of :data:`trace.analysis.hours.PARTS`."""
+CONTEXT_DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SELECTION_METHODS = ("eom", "leaf")
 
 
@@ -124,6 +127,13 @@ class RankingParams:
     mood: str = ""
     valence_range: tuple[float, float] = (0.0, 1.0)
     energy_range: tuple[float, float] = (0.0, 1.0)
+    hours: str = ""
+    """A time context: "" (none), else a part of the day (:data:`CONTEXT_HOURS`): rank
+    candidates by closeness to what the person plays then."""
+    day: str = ""
+    """… and "" (any day) or a weekday (:data:`CONTEXT_DAYS`): what they play on that day."""
+    timezone: str = ""
+    """The zone the context's hours are read in ("": UTC)."""
 
     def __post_init__(self) -> None:
         for name in ("valence_range", "energy_range"):
@@ -135,6 +145,11 @@ class RankingParams:
         _check_range("per_album", self.per_album, 1, 100)
         _check_range("min_confidence", self.min_confidence, 0.0, 1.0)
         _check_range("preference_weight", self.preference_weight, 0.0, 1.0)
+        if self.hours not in CONTEXT_HOURS or self.day not in CONTEXT_DAYS:
+            raise ParameterError(
+                f"hours must be one of {CONTEXT_HOURS} and day one of {CONTEXT_DAYS}, "
+                f"got {self.hours!r} and {self.day!r}"
+            )
         if self.mood not in MOODS:
             raise ParameterError(
                 f"mood must be one of {', '.join(repr(m) for m in MOODS)}, got {self.mood!r}"

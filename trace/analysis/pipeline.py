@@ -34,6 +34,7 @@ from trace.analysis.embed import knn_for as knn_for
 from trace.analysis.embed import layout_of as layout_of
 from trace.analysis.embed import warm_up as warm_up
 from trace.analysis.genre import GenreModel
+from trace.analysis.hours import context_lift
 from trace.analysis.interest import (
     listening_events,
     monthly_timeline,
@@ -154,6 +155,18 @@ class Pipeline(MapStages):
 
         return self._stage("taste", compute)
 
+    def _context(self) -> np.ndarray | None:
+        """The time context's lift per library row (:func:`context_lift`), or None."""
+        ranking = self.params.ranking
+        events = self.events()
+        return context_lift(
+            events[events["kind"] == "play"],
+            self.library()["id"].to_numpy(),
+            hours=ranking.hours,
+            day=ranking.day,
+            zone=ranking.timezone,
+        )
+
     def shift(self) -> ShiftModel | None:
         """The forest that tells recent listening from usual by the audio (None without
         history): what the ranking scores candidates with."""
@@ -199,6 +212,7 @@ class Pipeline(MapStages):
                 rejected=frozenset(t for t, d in verdict.items() if d == "rejected"),
                 interest_names=tuple(self.interests()["name"]),
                 cluster_names=self.names(),
+                context=self._context(),
             )
             liking = None
             if self.params.ranking.preference_weight > 0:

@@ -40,6 +40,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from trace.analysis.classify import ClusterModel
+from trace.analysis.hours import context_words
 from trace.analysis.mood import REGIONS, in_ranges, mood_axes
 from trace.analysis.params import RankingParams
 from trace.analysis.reasons import Names, explain
@@ -56,6 +57,12 @@ APPROVED_BOOST = 1.0
 """A candidate that sounds the same as an approved one scores up to (1 + this) times."""
 REJECTED_PULL = 1.0
 """… and one that sounds the same as a rejected one, 1 / (1 + this) times."""
+CONTEXT_WEIGHT = 0.75
+"""With a time context, the order is three quarters the closeness to what the person plays
+then and a quarter the usual order (ranks of each): the person asked for the hour."""
+CONTEXT_FITS = 1.2
+"""A candidate whose nearest tracks are played this much more in the context than usually
+"fits" it, and its reason says so."""
 EXCLUSIONS = ("in your library", "already decided", "unlike anything", "low confidence")
 COLUMNS = [
     "track_id",
@@ -109,6 +116,9 @@ class Evidence:
     cluster_names: dict[int, str] = field(default_factory=dict)
     approved: frozenset[int] = frozenset()
     rejected: frozenset[int] = frozenset()
+    context: np.ndarray | None = None
+    """Per library row, how much more it is played in the ranking's time context than
+    usually (:func:`trace.analysis.hours.context_lift`); None without a context."""
 
     @property
     def decided(self) -> frozenset[int]:
@@ -349,6 +359,13 @@ def rank_candidates(
     frame["_order"] = (1 - weight) * frame["score"].rank(pct=True)
     if weight:
         frame["_order"] += weight * frame["preference"].rank(pct=True)
+    fits = None
+    if evidence.context is not None:
+        fits = (near.weights * evidence.context[near.rows]).sum(axis=1)
+        fit = pd.Series(fits, index=candidates.index)[frame.index]
+        frame["_order"] = (1 - CONTEXT_WEIGHT) * frame["_order"] + CONTEXT_WEIGHT * fit.rank(
+            pct=True
+        )
     order = frame.sort_values(  # last ties: the track stored first, however it was loaded
         ["_order", "_fallback", "confidence", "id"],
         ascending=[False, False, False, True],
@@ -386,4 +403,8 @@ def rank_candidates(
             "pool": chosen["pool"].to_numpy() if "pool" in chosen else None,
         }
     )
+    if fits is not None:
+        fitting = fits[chosen["_row"].to_numpy()] >= CONTEXT_FITS
+        words = context_words(params.hours, params.day)
+        proposed.loc[fitting, "reason"] = proposed.loc[fitting, "reason"] + f" It fits {words}."
     return Ranking(proposed[COLUMNS], left_out, recent_clusters, interests)

@@ -3,7 +3,7 @@ them, and the list where each can be decided."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,7 @@ def ranking_settings() -> None:
         "the forest is fitted and its held-out R² and Spearman correlation are shown "
         "under the title, so you can judge whether to trust it.",
     )
+    time_context()
     st.header("Mood")
     cached.setting(
         st.selectbox,
@@ -89,6 +90,48 @@ def ranking_settings() -> None:
             step=0.05,
             convert=tuple,
         )
+
+
+CONTEXTS = {
+    "": "Any time",
+    "hour": "Like what I play at this hour",
+    "day": "… at this hour, on this day",
+}
+
+
+def time_context() -> None:
+    """ "Like what I play at this hour (on this day)": the current part of the day and
+    weekday in the person's zone become the ranking's time context (saved, so the weekly
+    job can use it too)."""
+    from trace.analysis.hours import now_context
+    from trace.report import TIMEZONE_SETTING
+
+    current = cached.params().ranking
+    chosen = "day" if current.day else "hour" if current.hours else ""
+    picked = st.selectbox(
+        "Context",
+        list(CONTEXTS),
+        index=list(CONTEXTS).index(chosen),
+        format_func=CONTEXTS.get,
+        key="discover-time-context",
+        help="Rank candidates by how close they are to what you play at this time of day "
+        "(and on this weekday), in your time zone (set it on Recent interest); the reason "
+        "says when a candidate fits.",
+    )
+    with Store(data.library_key()[0]) as store:
+        zone = store.get_setting(TIMEZONE_SETTING) or ""
+    hours, day = now_context(zone) if picked else ("", "")
+    if picked != "day":
+        day = ""
+    if (current.hours, current.day, current.timezone) != (hours, day, zone):
+        cached.set_params(
+            replace(
+                cached.params(),
+                ranking=replace(current, hours=hours, day=day, timezone=zone),
+            )
+        )
+    if picked:
+        st.caption(f"Now: {day + ' ' if day else ''}{hours} ({zone or 'UTC'}).")
 
 
 def candidates(keys: Inputs) -> Candidates:
