@@ -181,7 +181,10 @@ def _moved(pipe: Pipeline, plays: pd.DataFrame, start: pd.Timestamp, end: pd.Tim
         for number, interest in enumerate(found, start=1):
             member[interest.rows[member[interest.rows] == 0]] = number
             thread = _follow(threads, set(interest.rows.tolist()), label)
-            thread["name"] = str(described["name"].iat[number - 1])
+            row = described.iloc[number - 1]
+            thread["name"] = str(row["name"])
+            thread["artists"] = list(row["artists"])[:3]
+            thread["tracks_played"] = list(row["top_tracks"])[:3]
             held.append(thread)
         rows.append((label, len(month_plays), held))
         where = position[counts.index].to_numpy()
@@ -249,9 +252,15 @@ def _rise_and_fade(threads: list[dict], last: str) -> str:
     for thread in threads:
         months = thread["months"]
         span = "and still" if months[-1] == last else f"to {months[-1]}"
+        held = [
+            f"{label} {', '.join(_esc(v) for v in thread.get(key, []))}"
+            for label, key in (("artists:", "artists"), ("played most:", "tracks_played"))
+            if thread.get(key)
+        ]
         items.append(
             f"<b>{_esc(thread['name'])}</b>: from {months[0]} {span}"
             + (f" ({len(months)} months)" if len(months) > 1 else "")
+            + (f"<br><span class='note'>{'; '.join(held)}</span>" if held else "")
         )
     return "<p>Your recent interests, as they rose and faded:</p>" + _list_html(items)
 
@@ -364,7 +373,7 @@ def _tops(played: pd.DataFrame, plays: pd.DataFrame, known: pd.DataFrame, start:
         ("Artists", tracks["artist"].replace("", np.nan)),
         ("Tracks", pd.Series(label.to_numpy())),
         ("Albums", tracks["album"].replace("", np.nan)),
-        ("Genres", tracks["genre"].replace("", np.nan)),
+        ("Genres", tracks["genre"].fillna("").str.split("; ").explode().replace("", np.nan)),
     ):
         top = values.dropna().value_counts().head(TOP)
         items = [f"{name} ({count:,} plays)" for name, count in top.items()]
@@ -412,7 +421,11 @@ def hours_charts(found: hours_module.Hours) -> list[alt.Chart]:
     energy = heat.encode(
         color=alt.Color("energy:Q", scale=alt.Scale(scheme="viridis"), title="Energy")
     ).properties(title="How energetic it is (mean energy of what you played)")
-    return [heat, energy]
+    mood_grid = heat.encode(
+        color=alt.Color("valence:Q", scale=alt.Scale(scheme="blueorange"), title="Mood"),
+        tooltip=["day:N", "hour:O", "plays:Q", alt.Tooltip("valence:Q", format=".2f")],
+    ).properties(title="Its mood (valence, or its stand-in: sad 0 … happy 1)")
+    return [heat, energy, mood_grid]
 
 
 def _hours(played: pd.DataFrame, everything: pd.DataFrame, zone: str | None):

@@ -51,7 +51,6 @@ def hours_section(events: pd.DataFrame, library: pd.DataFrame) -> None:
     since = plays["at"].max() - pd.Timedelta(days=PERIOD_DAYS)
     found = listening_hours(plays[plays["at"] >= since], library, zone or None)
     st.markdown(f"**{found.sentence}**")
-    heat, energy = hours_charts(found)
-    st.altair_chart(heat, width="stretch")
-    st.altair_chart(energy, width="stretch")
+    for chart in hours_charts(found):
+        st.altair_chart(chart, width="stretch")
     st.caption(f"Your plays of the last year. {found.zone_note}")
