@@ -416,7 +416,7 @@ def hours_charts(found: hours_module.Hours) -> list[alt.Chart]:
             color=alt.Color("plays:Q", scale=alt.Scale(scheme="greens"), title="Plays"),
             tooltip=["day:N", "hour:O", "plays:Q", alt.Tooltip("energy:Q", format=".2f")],
         )
-        .properties(width=560, height=170, title="How much you play")
+        .properties(width=560, height=alt.Step(20), title="How much you play")
     )
     energy = heat.encode(
         color=alt.Color("energy:Q", scale=alt.Scale(scheme="viridis"), title="Energy")

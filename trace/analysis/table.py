@@ -74,15 +74,20 @@ def learned(store: Store, *, extractor: str) -> tuple[pd.Index, np.ndarray, np.n
     )
 
 
+def _aligned(known: pd.Index, values: np.ndarray, signatures: pd.Series) -> np.ndarray:
+    """The rows of ``values`` (one per ``known`` signature) for each of ``signatures``;
+    NaN rows where a signature has none."""
+    position = known.get_indexer(signatures.fillna(""))
+    out = np.full((len(signatures), values.shape[1]), np.nan, np.float32)
+    out[position >= 0] = values[position[position >= 0]]
+    return out
+
+
 def _heard_columns(signatures: pd.Series, store: Store, extractor: str) -> pd.DataFrame:
     """The embedding and the tags' words for each row's audio ``signatures``."""
     known, embeddings, tags = learned(store, extractor=extractor)
-    position = known.get_indexer(signatures.fillna(""))
-    has = position >= 0
-    rows = np.full((len(signatures), DIMENSIONS), np.nan, np.float32)  # 80 MB at 100,000
-    rows[has] = embeddings[position[has]]
-    probabilities = np.full((len(signatures), len(TAGS)), np.nan, np.float32)
-    probabilities[has] = tags[position[has]]
+    rows = _aligned(known, embeddings, signatures)  # 80 MB at 100,000 tracks
+    probabilities = _aligned(known, tags, signatures)
     embedding = pd.DataFrame(rows, index=signatures.index, columns=list(EMBEDDING_COLUMNS))
     words = heard.words(pd.DataFrame(probabilities, index=signatures.index, columns=list(TAGS)))
     return pd.concat([words, embedding], axis=1)
@@ -152,9 +157,7 @@ def export_csv(store: Store, path: Path, *, extractor: str, candidates: bool = F
     (``tag_rock`` …). Returns the row count."""
     table = feature_table(store, extractor=extractor, candidates=candidates)
     known, _embeddings, tags = learned(store, extractor=extractor)
-    position = known.get_indexer(table["audio_signature"].fillna(""))
-    probabilities = np.full((len(table), len(TAGS)), np.nan, np.float32)
-    probabilities[position >= 0] = tags[position[position >= 0]]
+    probabilities = _aligned(known, tags, table["audio_signature"])
     location = table["path"].where(table["path"].notna(), table["spotify_uri"])
     out = pd.concat(
         [

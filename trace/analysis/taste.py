@@ -65,11 +65,11 @@ SPLIT_CROSSING = 0.2
 SPLIT_BY_ALBUM = True
 """Whether a group spanning albums is cut where one album holds one half (:func:`_split`)."""
 NEIGHBOURHOOD = 5
+"""How many nearest tracks (itself included) a track's shares are averaged over."""
 WITH_QUIET_NEIGHBOURS = True
 """Whether a group must still rise with the quiet tracks beside it joined in
 (:func:`_rises_with_neighbours`); with :data:`MIN_Z` 5 it took the steady listener's false
 interests to none on seeds no rule was chosen on (docs/PERFORMANCE.md)."""
-"""How many nearest tracks (itself included) a track's shares are averaged over."""
 ON_REPEAT_LIFT = 2.0
 """Tracks at least this far above their usual share that no group holds are gathered
 into one group (0: never): a few tracks, scattered in sound, played lately …"""
@@ -270,7 +270,7 @@ def _rises_with_neighbours(
     weights: TasteWeights, members: np.ndarray, near: np.ndarray, quiet: np.ndarray, min_lift: float
 ) -> bool:
     """Whether ``members`` still rise with the ``quiet`` tracks among their nearest
-    joined in: the seeds beside them that were not played more lately. A group's members
+    joined in: those beside them that were not played more lately. A group's members
     are chosen for rising, so by chance alone they seem to; a steady listener's chance
     rises fall back with their quiet neighbours, a real interest's neighbours rise too."""
     beside = np.unique(near[members].ravel())

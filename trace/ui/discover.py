@@ -108,8 +108,9 @@ def time_context() -> None:
 
     current = cached.params().ranking
     chosen = "day" if current.day else "hour" if current.hours else ""
+    st.header("Time")
     picked = st.selectbox(
-        "Context",
+        "Time context",
         list(CONTEXTS),
         index=list(CONTEXTS).index(chosen),
         format_func=CONTEXTS.get,
