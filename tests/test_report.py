@@ -174,3 +174,26 @@ def test_the_time_now_names_its_part_of_the_day_and_weekday():
     assert hours.now_context("Asia/Tokyo", at) == ("nights", "Sun")  # 04:30 on Sunday
     assert hours.context_words("evenings", "Sat") == "your Saturday evenings"
     assert hours.context_words("", "Sun") == "your Sundays"
+
+
+def test_a_history_of_streams_without_audio_still_gets_its_report(home, tmp_path):
+    """Plays of tracks with no features (streamed, no preview heard): no map can be made,
+    but the tops, the hours and the rest are there, and the map's place says why."""
+    with Store() as store, store.batch():
+        for i in range(30):
+            store.execute(
+                "INSERT INTO tracks (id, title, artists, added_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (i + 1, f"Song {i}", f'["Band {i % 3}"]', "2026-01-01T00:00:00+00:00", "x"),
+            )
+        for i in range(300):
+            store.execute(
+                "INSERT INTO plays (track_id, played_at, ms_played, source) VALUES (?, ?, ?, ?)",
+                (i % 30 + 1, (DAY0 + pd.Timedelta(hours=7 * i)).isoformat(), 200_000, "spotify"),
+            )
+    out = tmp_path / "streams.html"
+    done = run_report(home, out, "--from", "2026-01-01", "--to", "2026-12-31")
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "No taste map yet" in text and "Band 0 (100 plays)" in text
+    assert "The hours of your day" in text and "spotify (300)" in text

@@ -8,6 +8,7 @@ message and exit status 2; anything else is a bug and shows its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -227,7 +228,9 @@ def report_pipeline(store: Store):  # -> Pipeline
     cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
     pipe = pipeline.Pipeline(pipeline.Inputs.of(store), params, cache)
     if not pipeline.settings_saved(store):
-        pipe = pipeline.Pipeline(pipe.inputs, pipeline.first_map_params(pipe), cache)
+        # no map can be made yet: the report says so in the map's place
+        with contextlib.suppress(TraceError):
+            pipe = pipeline.Pipeline(pipe.inputs, pipeline.first_map_params(pipe), cache)
     return pipe
 
 

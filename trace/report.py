@@ -118,7 +118,7 @@ def make_report(
     inside = plays[(plays["at"] >= start) & (plays["at"] < end)]
     covered = (inside["at"].min(), inside["at"].max()) if len(inside) else None
     report = Report(start, end, zone or "UTC", len(inside), covered)
-    everything = pd.concat([pipe.library(), pipe.pool()], ignore_index=True)
+    everything = pipe.every_track()  # a streamed track without audio still counts in the tops
     known = everything.set_index("id")
     played = inside[inside["track_id"].isin(known.index)]
     if played.empty:
@@ -134,8 +134,19 @@ def make_report(
         )
         report.sections.append(_how_made(store, report, plays))
         return report
-    report.sections.append(_moved(pipe, plays, start, end))
-    report.sections.append(_sound(played, known, pipe.library()))
+    try:
+        report.sections.append(_moved(pipe, plays, start, end))
+        report.sections.append(_sound(played, known, pipe.library()))
+    except ParameterError as error:  # no map yet: the rest of the report still stands
+        report.sections.append(
+            (
+                "How your listening moved",
+                f"<p>No taste map yet ({_esc(error)}): extract the audio features of your "
+                "tracks, or hear the ones without a file through catalogue previews, and "
+                "this section shows how your listening moved and how it sounded.</p>",
+                [],
+            )
+        )
     report.sections.append(_tops(played, plays, known, start))
     report.sections.append(_hours(played, everything, zone))
     report.sections.append(_picks(picks_outcomes(store)))

@@ -144,6 +144,11 @@ class MapStages:
         table, and the map's before tracks without features are left out."""
         return self._stage("table", lambda: self._table(candidates=False))
 
+    def every_track(self) -> pd.DataFrame:
+        """Every library track and candidate, with features or without (not kept: the
+        report reads it once)."""
+        return pd.concat([self.table(), self._table(candidates=True)], ignore_index=True)
+
     # -- the map --------------------------------------------------------------------------
 
     def library(self) -> pd.DataFrame:
