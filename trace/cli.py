@@ -8,7 +8,6 @@ message and exit status 2; anything else is a bug and shows its traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -217,44 +216,10 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def report_pipeline(store: Store):  # -> Pipeline
-    """The analysis a report reads: the saved settings (or a first map's), the results
-    on disk shared with the dashboard and ``map``."""
-    from trace.analysis import pipeline
+def _report(args: argparse.Namespace) -> int:
+    from trace.report.command import cmd_report
 
-    params, problem = pipeline.load_params(store)
-    if problem:
-        print(f"trace: {problem}", file=sys.stderr)
-    cache = pipeline.StageCache(pipeline.DiskResults.beside(store.path))
-    pipe = pipeline.Pipeline(pipeline.Inputs.of(store), params, cache)
-    if not pipeline.settings_saved(store):
-        # no map can be made yet: the report says so in the map's place
-        with contextlib.suppress(TraceError):
-            pipe = pipeline.Pipeline(pipe.inputs, pipeline.first_map_params(pipe), cache)
-    return pipe
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from trace import report
-
-    start, end = report.period(args.start, args.end)
-    with Store() as store:
-        zone = args.timezone or store.get_setting(report.TIMEZONE_SETTING)
-        out = Path(args.out)
-        made = with_progress(
-            args,
-            "step",
-            lambda bar: report.write_report(
-                store, report_pipeline(store), out, start=start, end=end, zone=zone
-            ),
-        )
-    size = out.stat().st_size / 1e6
-    print(
-        f"Wrote the report of {made.plays:,} plays ({start:%Y-%m-%d} to "
-        f"{end - report.pd.Timedelta(days=1):%Y-%m-%d}, hours in {made.zone}) to {out} "
-        f"({size:.1f} MB). It opens in any browser, offline."
-    )
-    return 0
+    return cmd_report(args)
 
 
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
@@ -428,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporter.add_argument(
         "--timezone", metavar="ZONE", help="your time zone, e.g. Europe/Berlin (default: UTC)"
     )
-    reporter.set_defaults(run=cmd_report)
+    reporter.set_defaults(run=_report)
 
     weekly = commands.add_parser(
         "weekly",
