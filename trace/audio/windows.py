@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from trace.errors import ParameterError
 
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 """Bump whenever a feature's number would change (3: MusiCNN's embedding and tags are
 computed in the same pass, :mod:`trace.audio.ear`): stored features are kept per
 (content signature, extractor id), so a bump recomputes everything."""
