@@ -1,6 +1,16 @@
 """The Taste map at 10,000–100,000 tracks, in a real browser.
 
     python bench/dashboard.py [--tracks 50000] [--added 1000]
+    python bench/dashboard.py --tracks 100000 --first-visits --home /tmp/trace-100k
+
+``--first-visits`` times what a person feels once a week instead: a home with listening
+history (``--plays`` plays over two years, the last eight weeks leaning on one style, so
+Recent interest finds something) is mapped once (kept in ``--home`` between runs, so a
+second run starts there), then the server is restarted with the library unchanged and
+each page opened once, in the sidebar's order, as a person would: the time from the
+click until the page's script is idle and the browser has painted. Then the HDBSCAN
+slider is moved and the pages switched warm, as below. Each step once per restart,
+``--repeats`` restarts, the median reported.
 
 A TRACE home is filled with synthetic tracks — rows in the store with tags and 40
 features drawn from 14 blobs, as `bench/analysis.py` uses (synthesising and analysing
@@ -101,6 +111,69 @@ def fill(home: Path, n: int, *, start: int = 0) -> None:
 PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
+def fill_plays(home: Path, tracks: int, plays: int) -> None:
+    """``plays`` plays of the first ``tracks`` tracks over two years up to today; in the
+    last eight weeks a third of them go to one of the 14 styles (tracks ``i % 14 == 3``)."""
+    from datetime import UTC, datetime, timedelta
+
+    from trace.store import Store
+
+    rng = np.random.default_rng(7)
+    today = datetime.now(UTC).replace(microsecond=0)
+    days = rng.uniform(0, 730, plays)
+    ids = rng.integers(1, tracks + 1, plays)
+    recent = (days < 56) & (rng.random(plays) < 0.33)
+    ids[recent] = 1 + 3 + 14 * rng.integers(0, (tracks - 4) // 14, recent.sum())
+    rows = [
+        (int(i), (today - timedelta(days=float(d))).isoformat(), 200_000, "bench", 0)
+        for i, d in zip(ids, days, strict=True)
+    ]
+    with Store(home / "trace.sqlite3") as store, store.batch() as db:
+        db.executemany(
+            "INSERT OR IGNORE INTO plays (track_id, played_at, ms_played, source, skipped) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+PAGES = ("Library", "Taste map", "Recent interest", "Discover", "Report", "Sources")
+
+
+def visit(page, title: str) -> float:
+    """Seconds from a click on ``title`` in the sidebar until that page's script is idle
+    and the browser has painted (and, on a page with charts, the first chart drawn)."""
+    nav = page.locator("[data-testid='stSidebarNav']")
+    started = time.perf_counter()
+    nav.get_by_text(title, exact=True).click()
+    page.wait_for_selector(f"h1:has-text('{title}')", timeout=600_000)
+    page.wait_for_timeout(50)
+    page.wait_for_selector(IDLE, timeout=600_000)
+    if title in ("Library", "Taste map", "Recent interest"):
+        page.wait_for_selector(CHART, timeout=60_000)
+    page.evaluate(PAINTED)
+    return time.perf_counter() - started
+
+
+def first_visits(home: Path, repeats: int) -> tuple[dict[str, list[float]], list, list, float]:
+    """Per page, the first visit after each of ``repeats`` restarts; slider moves and warm
+    switches after each; the server's peak memory (MB)."""
+    visits: dict[str, list[float]] = {title: [] for title in PAGES}
+    moves, switches, peak = [], [], 0.0
+    for _ in range(repeats):
+        with dashboard(home, timeout=120) as url, browser_page() as page:
+            page.goto(f"{url}/sources")  # a page that reads no analysis, to land on
+            wait_idle(page)
+            for title in PAGES:
+                visits[title].append(visit(page, title))
+                page.wait_for_timeout(500)
+            visit(page, "Taste map")
+            more_moves, more_switches = moves_and_switches(page, 1)
+            moves += more_moves
+            switches += more_switches
+            peak = max(peak, peak_mb(home, b"trace.ui.serve"))
+    return visits, moves, switches, peak
+
+
 def until_idle(page, started: float) -> float:
     """Seconds from ``started`` until the script is idle, a chart is on the page and the
     browser has painted (two animation frames after the last change)."""
@@ -181,7 +254,12 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=10_000)
     parser.add_argument("--added", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--first-visits", action="store_true", help="time each page's first visit")
+    parser.add_argument("--plays", type=int, default=300_000)
+    parser.add_argument("--home", type=Path, help="keep the home here (and reuse it)")
     args = parser.parse_args()
+    if args.first_visits:
+        return first_visits_main(args)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         fill(home, args.tracks)
@@ -231,6 +309,35 @@ def main() -> None:
         f"(first drawing {first_peak:.0f} MB) | < 3,000 MB at 100,000 |"
     )
     print(f"| background map job's peak resident memory | {job_peak:.0f} MB | |")
+
+
+def first_visits_main(args: argparse.Namespace) -> None:
+    home = args.home or Path(tempfile.mkdtemp(prefix="trace-bench-"))
+    if not (home / "trace.sqlite3").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fill(home, args.tracks)
+        fill_plays(home, args.tracks, args.plays)
+        with dashboard(home, timeout=120) as url, browser_page() as page:
+            started = time.perf_counter()
+            open_taste_map(page, url)
+            page.wait_for_selector(SWEEPING, state="detached", timeout=1_800_000)
+            wait_for_jobs(home)
+            print(f"home made and mapped in {time.perf_counter() - started:.0f} s")
+    with dashboard(home, timeout=120) as url, browser_page() as page:
+        page.goto(f"{url}/sources")  # the last session: every page seen once, untimed
+        wait_idle(page)
+        for title in PAGES:
+            visit(page, title)
+    visits, moves, switches, peak = first_visits(home, args.repeats)
+    n = f"{args.tracks:,}"
+    print(f"machine: {common.machine()}; load {os.getloadavg()[0]:.1f}; {n} tracks")
+    print(f"| page | first visit after a restart, {n} (median of {args.repeats}; all) |")
+    print("| --- | --- |")
+    steps = [*visits.items(), ("HDBSCAN slider → map", moves), ("warm switch", switches)]
+    for title, times in steps:
+        every = ", ".join(f"{t:.2f}" for t in times)
+        print(f"| {title} | {statistics.median(times):.2f} s ({every}) |")
+    print(f"| server's peak resident memory | {peak:.0f} MB |")
 
 
 if __name__ == "__main__":

@@ -55,8 +55,8 @@ def test_a_stage_on_disk_is_not_computed_again(tmp_path):
     assert np.array_equal(restarted.get("space", ("k",), compute), values)
     assert len(calls) == 1
     # a stage not kept on disk is computed again by a new cache
-    StageCache(DiskResults(tmp_path, limit_bytes=10**7)).get("ranking", ("k",), compute)
-    StageCache(DiskResults(tmp_path, limit_bytes=10**7)).get("ranking", ("k",), compute)
+    StageCache(DiskResults(tmp_path, limit_bytes=10**7)).get("names", ("k",), compute)
+    StageCache(DiskResults(tmp_path, limit_bytes=10**7)).get("names", ("k",), compute)
     assert len(calls) == 3
 
 

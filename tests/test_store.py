@@ -185,7 +185,7 @@ def _upgraded(path, monkeypatch, version: int, sql: str) -> Store:
 def test_a_version_1_library_gains_the_later_tables(tmp_path, monkeypatch):
     sql = "INSERT INTO tracks (title, added_at, updated_at) VALUES ('old', 'x', 'x')"
     with _upgraded(tmp_path / "db.sqlite3", monkeypatch, 1, sql) as store:
-        assert store.schema_version == len(MIGRATIONS) == 8
+        assert store.schema_version == len(MIGRATIONS) == 9
         assert store.execute("SELECT title FROM tracks").fetchone()[0] == "old"
         row = store.execute("SELECT recording_mbid, artist_mbids FROM tracks").fetchone()
         assert tuple(row) == (None, "[]")

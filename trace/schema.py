@@ -224,6 +224,13 @@ CREATE TABLE embeddings (
 );
 """
 
+FILE_OF_TRACK_V9 = """
+-- "Does this track have a readable file?" is asked per track by the Sources page, the
+-- matching and the previews. With an index on status alone SQLite looked through every
+-- readable file for each track: 4.3 s at 10,000 tracks, growing with the square.
+CREATE INDEX files_track_status ON files(track_id, status);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     SCHEMA_V1,
     FEATURES_V2,
@@ -233,5 +240,6 @@ MIGRATIONS: tuple[str, ...] = (
     FINGERPRINTS_V6,
     PREVIEWS_V7,
     EMBEDDINGS_V8,
+    FILE_OF_TRACK_V9,
 )
 """Forward migrations; ``MIGRATIONS[n]`` takes the schema from version n to n + 1."""

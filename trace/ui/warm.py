@@ -25,20 +25,38 @@ def _map_at_hand() -> bool:
     return pipeline.Pipeline(inputs, params, pipeline.StageCache(disk)).map_is_computed()
 
 
+PAGE_MODULES = (
+    "trace.analysis.taste",
+    "trace.analysis.hours",
+    "trace.ui.interest_charts",
+    "trace.ui.map_charts",
+    "trace.ui.discover",
+    "trace.report",
+)
+"""What the pages import beyond the first one (scikit-learn's clustering among them,
+about a second in all): imported here, after the first page, so the next visits find
+them loaded."""
+
+
 def _warm() -> None:
+    import importlib
+
     from trace.analysis import pipeline
 
     time.sleep(BROWSER_DRAWS_S)
     if not _map_at_hand():
         pipeline.warm_up()
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
 
 
 @st.cache_resource(show_spinner=False)
 def warm_in_background() -> threading.Thread:
     """Start compiling umap-learn's numba code (about 10 s, once per server process) so
-    the Taste map's first drawing does not wait for it. Called after a page is drawn;
-    skipped when the map is already on disk (a restart with the library unchanged), where
-    the compilation would only take the CPU from the person's first clicks."""
+    the Taste map's first drawing does not wait for it, then import what the other pages
+    need. Called after a page is drawn; the compilation is skipped when the map is
+    already on disk (a restart with the library unchanged), where it would only take the
+    CPU from the person's first clicks."""
     thread = threading.Thread(target=_warm, name="trace-analysis-warm-up", daemon=True)
     thread.start()
     return thread
