@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from trace.analysis import taste
-from trace.ui import cached, charts, hours, interest_charts
+from trace.ui import cached, charts, hours, interest_charts, map_charts
 
 st.title("Recent interest")
 st.write(
@@ -79,6 +79,11 @@ st.altair_chart(
 st.caption(
     "Each cell of the taste map: red where it holds more of your recent listening than "
     "of your usual, blue where less. Ringed: the tracks of your recent interests."
+    + (
+        f" Grey dots: a fixed sample of {map_charts.MAP_POINTS:,} of your tracks."
+        if len(pipe.library()) > map_charts.MAP_POINTS
+        else ""
+    )
 )
 for row in interests.itertuples():
     with st.expander(

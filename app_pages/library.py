@@ -107,7 +107,23 @@ if kinds.open:
         widgets.genre_model(table)
 
 st.subheader("Tracks")
-st.dataframe(data.track_list(database, fingerprint), hide_index=True, width="stretch")
+listed = data.track_list(database, fingerprint)
+if len(listed) > charts.TRACK_ROWS:
+    query = st.text_input(
+        "Find tracks",
+        placeholder="Words from a title, artist, album, genre or path",
+        key="library-find",
+    )
+    found = charts.find_tracks(listed, query)
+    if query.strip():
+        shown = f"{len(found):,} of {len(listed):,} tracks match"
+    else:
+        shown = f"Your library has {len(listed):,} tracks"
+    if len(found) > charts.TRACK_ROWS:
+        shown += f"; the first {charts.TRACK_ROWS:,} are listed — type above to find others"
+    st.caption(shown + ".")
+    listed = found.head(charts.TRACK_ROWS)
+st.dataframe(listed, hide_index=True, width="stretch")
 
 errors = data.scan_errors(database, fingerprint)
 if len(errors):

@@ -52,11 +52,14 @@ NAMED = ("tempo", "energy", "danceability", "loudness", "acousticness", "spectra
 CHART = "[data-testid='stVegaLiteChart']"
 
 
-def fill(home: Path, n: int, *, start: int = 0) -> None:
+def fill(home: Path, n: int, *, start: int = 0, embeddings: bool = True) -> None:
     """``n`` library tracks with tags, a file row each, and features (ids after
-    ``start``: more tracks from the same styles)."""
+    ``start``: more tracks from the same styles); with ``embeddings``, a MusiCNN-shaped
+    embedding (200) and tags (50) each too, as extraction stores them, drawn around the
+    track's features so they agree on the styles."""
     from analysis import synthetic_table
 
+    from trace.audio import ear
     from trace.audio.windows import Windows, extractor_id
     from trace.store import Store, now
 
@@ -69,6 +72,9 @@ def fill(home: Path, n: int, *, start: int = 0) -> None:
     values[:, 3] = -30 + 25 / (1 + np.exp(-values[:, 3] / 4))  # LUFS
     values[:, 4] = 1 / (1 + np.exp(-values[:, 4] / 4))
     values[:, 5] = 500 + 4000 / (1 + np.exp(-values[:, 5] / 4))  # Hz
+    mixing = rng.normal(size=(values.shape[1], 250)) / np.sqrt(values.shape[1])
+    heard = table.to_numpy() @ mixing + rng.normal(0, 0.5, size=(n, 250))
+    heard[:, 200:] = 1 / (1 + np.exp(-heard[:, 200:]))  # tag probabilities
     stamp = now()
     extractor = extractor_id(Windows())
     with Store(home / "trace.sqlite3") as store, store.batch() as db:
@@ -106,6 +112,19 @@ def fill(home: Path, n: int, *, start: int = 0) -> None:
                     stamp,
                 ),
             )
+            if embeddings:
+                db.execute(
+                    "INSERT INTO embeddings (signature, extractor, model, embedding, tags, "
+                    "patches) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        f"sig{i}",
+                        extractor,
+                        ear.MODEL,
+                        ear.to_blob(heard[i - start, :200]),
+                        ear.to_blob(heard[i - start, 200:]),
+                        6,
+                    ),
+                )
 
 
 PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
@@ -257,6 +276,9 @@ def main() -> None:
     parser.add_argument("--first-visits", action="store_true", help="time each page's first visit")
     parser.add_argument("--plays", type=int, default=300_000)
     parser.add_argument("--home", type=Path, help="keep the home here (and reuse it)")
+    parser.add_argument(
+        "--no-embeddings", action="store_true", help="features only, no MusiCNN embeddings"
+    )
     args = parser.parse_args()
     if args.first_visits:
         return first_visits_main(args)
@@ -315,7 +337,7 @@ def first_visits_main(args: argparse.Namespace) -> None:
     home = args.home or Path(tempfile.mkdtemp(prefix="trace-bench-"))
     if not (home / "trace.sqlite3").exists():
         home.mkdir(parents=True, exist_ok=True)
-        fill(home, args.tracks)
+        fill(home, args.tracks, embeddings=not args.no_embeddings)
         fill_plays(home, args.tracks, args.plays)
         with dashboard(home, timeout=120) as url, browser_page() as page:
             started = time.perf_counter()

@@ -17,8 +17,8 @@ from trace.analysis import pipeline
 from trace.audio.windows import EXTRACTOR_VERSION, Windows
 from trace.library.scan import scan_library
 from trace.store import Store
+from trace.ui import charts, jobs
 from trace.ui import demo as demo_ui
-from trace.ui import jobs
 from trace.ui import reanalysis as reanalysis_ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -496,3 +496,20 @@ def test_the_key_histogram_names_the_twelve_pitch_classes():
     rows = next(iter(chart["datasets"].values()))
     assert [r["pitch"] for r in rows] == list(charts.PITCHES)
     assert {r["pitch"]: r["tracks"] for r in rows if r["tracks"]} == {"C": 2, "E": 1, "B": 1}
+
+
+def test_a_big_library_lists_a_page_of_tracks_and_finds_the_others(demo_copy, monkeypatch):
+    """Above TRACK_ROWS the list sends that many rows, says how many there are, and a
+    search over titles, artists, albums, genres and paths finds any of them."""
+    monkeypatch.setattr(charts, "TRACK_ROWS", 10)
+    app = on_demo("app_pages/library.py")
+    total = int(app.metric[0].value.replace(",", ""))
+    assert len(app.dataframe[0].value) == 10
+    assert any(f"{total:,} tracks" in c.value and "first 10" in c.value for c in app.caption)
+    wanted = app.dataframe[0].value["Artist"].iloc[-1]
+    app.text_input(key="library-find").input(wanted.upper()).run()
+    listed = app.dataframe[0].value
+    assert 0 < len(listed) <= 10 and wanted in set(listed["Artist"])
+    assert any("tracks match" in c.value for c in app.caption)
+    app.text_input(key="library-find").input("no such words anywhere").run()
+    assert len(app.dataframe[0].value) == 0

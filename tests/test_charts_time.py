@@ -209,3 +209,26 @@ def _span_ms(scale: dict) -> float:
         pd.Timestamp(year=d["year"], month=d["month"], day=d["date"]) for d in scale["domain"]
     )
     return (last - first).total_seconds() * 1000
+
+
+def test_the_interest_map_draws_every_interest_track_and_a_fixed_sample_of_the_rest():
+    """Above the Taste map's point budget the grey dots are the same sample the Taste map
+    draws; the tracks of an interest are always there, to be ringed."""
+    from trace.analysis.taste import Interest
+
+    n, rng = 30_000, np.random.default_rng(3)
+    library = pd.DataFrame(
+        {"id": np.arange(1, n + 1), "artist": "A", "title": [f"T{i}" for i in range(n)]}
+    )
+    layout = rng.normal(size=(n, 2))
+    members = np.arange(0, n, 97)  # an interest spread over the whole library
+    found = [Interest(rows=members, recent_share=0.3, usual_share=0.1)]
+    interests = pd.DataFrame({"name": ["Late style"]})
+    points = interest_charts.interest_points(library, layout, interests, found, limit=5_000)
+    assert set(library["title"].iloc[members]) <= set(points["title"])
+    assert (points["interest"] == "Late style").sum() == len(members)
+    assert 4_500 < (points["interest"] == "").sum() < 5_500
+    again = interest_charts.interest_points(library, layout, interests, found, limit=5_000)
+    assert points["title"].tolist() == again["title"].tolist()
+    small = interest_charts.interest_points(library.iloc[:100], layout[:100], interests[:0], [])
+    assert len(small) == 100

@@ -149,7 +149,9 @@ def test_the_library_and_the_candidates_have_fingerprints_of_their_own(store):
     )
 
     def sides() -> tuple[str, str]:
-        return store.side_fingerprint(pool=False), store.side_fingerprint(pool=True)
+        computed = store.side_fingerprint(pool=False), store.side_fingerprint(pool=True)
+        assert store.side_fingerprints() == computed  # the remembered ones follow too
+        return computed
 
     add("mine", None, "s1")
     library, pool = sides()
@@ -163,6 +165,10 @@ def test_the_library_and_the_candidates_have_fingerprints_of_their_own(store):
     with store.batch():  # the library track's features arrive
         store.execute(FEATURES, ("s1", "2026-12-02"))
     assert sides()[0] != library and sides()[1] == pool
+    library, pool = sides()
+    with store.batch():  # the candidate is moved into the library, as a pool move does it
+        store.execute("UPDATE tracks SET pool = NULL, updated_at = 'z' WHERE title = 'candidate'")
+    assert sides()[0] != library and sides()[1] != pool
 
 
 def test_settings_round_trip(store):

@@ -125,7 +125,7 @@ class SoundScale:
     @classmethod
     def of(cls, table: pd.DataFrame) -> SoundScale:
         columns = [c for c in table.columns if c.startswith("f_")]
-        values = trusted(table)[columns].to_numpy(dtype=float, na_value=np.nan)
+        values = trusted(table[columns]).to_numpy(dtype=float, na_value=np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a feature no track has
             std = np.nanstd(values, axis=0, ddof=1)

@@ -49,14 +49,15 @@ class Inputs:
 
     @classmethod
     def of(cls, store: Store, extractor: str | None = None) -> Inputs:
+        library, pool = store.side_fingerprints()
         return cls(
             str(store.path),
-            store.side_fingerprint(pool=False),
+            library,
             store.fingerprint("plays", "tracks"),
             store.fingerprint("decisions"),
             # mid re-analysis after an extractor change, the complete previous version
             extractor or shown_extractor(store),
-            store.side_fingerprint(pool=True),
+            pool,
         )
 
 

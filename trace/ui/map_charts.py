@@ -66,6 +66,12 @@ def map_frame(
     return frame
 
 
+def id_rank(ids: np.ndarray) -> np.ndarray:
+    """A fixed pseudo-random number in [0, 1) per track id (Knuth's multiplicative hash):
+    the same tracks are drawn in every sample, on every page."""
+    return (ids.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32) / 2**32
+
+
 def drawn(frame: pd.DataFrame, limit: int = MAP_POINTS) -> pd.DataFrame:
     """The rows of a :func:`map_frame` to draw: all up to ``limit``, else a sample of about
     ``limit`` in which every cluster keeps its share and small clusters are whole.
@@ -75,8 +81,7 @@ def drawn(frame: pd.DataFrame, limit: int = MAP_POINTS) -> pd.DataFrame:
     on the whole frame: it lists every track inside, drawn or not."""
     if len(frame) <= limit:
         return frame
-    ids = frame["id"].to_numpy().astype(np.uint64)
-    rank = (ids * np.uint64(2654435761)) % np.uint64(2**32) / 2**32  # Knuth's multiplicative hash
+    rank = id_rank(frame["id"].to_numpy())
     within = pd.Series(rank).groupby(frame["cluster"].to_numpy()).rank(method="first")
     keep = (rank < limit / len(frame)) | (within.to_numpy() <= SMALL_CLUSTER)
     return frame[keep]
