@@ -186,7 +186,7 @@ def first_visits(home: Path, repeats: int) -> tuple[dict[str, list[float]], list
                 visits[title].append(visit(page, title))
                 page.wait_for_timeout(500)
             visit(page, "Taste map")
-            more_moves, more_switches = moves_and_switches(page, 1)
+            more_moves, more_switches = moves_and_switches(page, 1, back=True)
             moves += more_moves
             switches += more_switches
             peak = max(peak, peak_mb(home, b"trace.ui.serve"))
@@ -246,15 +246,20 @@ def open_taste_map(page, url: str) -> float:
     return until_idle(page, started)
 
 
-def moves_and_switches(page, repeats: int) -> tuple[list[float], list[float]]:
+def moves_and_switches(
+    page, repeats: int, *, back: bool = False
+) -> tuple[list[float], list[float]]:
+    """Slider moves (each one step right; with ``back``, each followed by one step left,
+    timed too, so the saved settings end as they began) and warm page switches."""
     slider = page.get_by_role("slider", name=re.compile(r"^Smallest cluster"))
     moves, switches = [], []
     for _ in range(repeats):
-        slider.focus()
-        started = time.perf_counter()
-        page.keyboard.press("ArrowRight")
-        moves.append(until_idle(page, started))
-        page.wait_for_timeout(1000)  # a person looks before moving it again
+        for key in ("ArrowRight", "ArrowLeft") if back else ("ArrowRight",):
+            slider.focus()
+            started = time.perf_counter()
+            page.keyboard.press(key)
+            moves.append(until_idle(page, started))
+            page.wait_for_timeout(1000)  # a person looks before moving it again
     screenshot(page, "bench-taste-map")
     nav = page.locator("[data-testid='stSidebarNav']")
     for _ in range(repeats):
