@@ -107,23 +107,22 @@ if kinds.open:
         widgets.genre_model(table)
 
 st.subheader("Tracks")
-listed = data.track_list(database, fingerprint)
-if len(listed) > charts.TRACK_ROWS:
+listed = table
+if len(table) > charts.TRACK_ROWS:
     query = st.text_input(
         "Find tracks",
         placeholder="Words from a title, artist, album, genre or path",
         key="library-find",
     )
-    found = charts.find_tracks(listed, query)
+    listed = charts.find_tracks(table, query)
     if query.strip():
-        shown = f"{len(found):,} of {len(listed):,} tracks match"
+        shown = f"{len(listed):,} of {len(table):,} tracks match"
     else:
-        shown = f"Your library has {len(listed):,} tracks"
-    if len(found) > charts.TRACK_ROWS:
+        shown = f"Your library has {len(table):,} tracks"
+    if len(listed) > charts.TRACK_ROWS:
         shown += f"; the first {charts.TRACK_ROWS:,} are listed — type above to find others"
     st.caption(shown + ".")
-    listed = found.head(charts.TRACK_ROWS)
-st.dataframe(listed, hide_index=True, width="stretch")
+st.dataframe(charts.track_table(listed.head(charts.TRACK_ROWS)), hide_index=True, width="stretch")
 
 errors = data.scan_errors(database, fingerprint)
 if len(errors):

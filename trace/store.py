@@ -49,7 +49,7 @@ T = TypeVar("T")
 @dataclass
 class _Watch:
     """An idle read connection to one database file, and what was computed from it
-    since its last change (see :meth:`Store._remembered`)."""
+    since its last change (see :meth:`Store.remembered`)."""
 
     identity: tuple[int, int]
     connection: sqlite3.Connection
@@ -61,6 +61,7 @@ class _Watch:
 _WATCHES: dict[str, _Watch] = {}
 _WATCHES_LOCK = threading.Lock()
 MAX_WATCHES = 8
+_SIDES: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _watch(path: Path, identity: tuple[int, int]) -> _Watch:
@@ -233,14 +234,24 @@ class Store:
     }
 
     def side_fingerprints(self) -> tuple[str, str]:
-        """:meth:`side_fingerprint` of the library and of the pools: the joins behind them
-        cost 0.35 s at 100,000 tracks, so they are remembered until the store changes
-        (:meth:`_remembered`)."""
+        """:meth:`side_fingerprint` of the library and of the pools. The joins behind
+        them cost 0.35 s at 100,000 tracks, so they are remembered until the store
+        changes (:meth:`remembered`), and across changes (a saved setting, new plays)
+        for as long as the whole store's :data:`FEATURE_PARTS` fingerprint, a tenth of
+        the cost, stays the same: no side changes without it (a track moving between the
+        library and a pool is updated, a file re-read, a feature or an embedding added)."""
 
         def sides() -> tuple[str, str]:
-            return self.side_fingerprint(pool=False), self.side_fingerprint(pool=True)
+            whole = (str(self.path), self.fingerprint(*self.FEATURE_PARTS))
+            found = _SIDES.get(whole)
+            if found is None:
+                found = (self.side_fingerprint(pool=False), self.side_fingerprint(pool=True))
+                if len(_SIDES) >= 4 * MAX_WATCHES:
+                    _SIDES.clear()
+                _SIDES[whole] = found
+            return found
 
-        return self._remembered(("sides",), sides)
+        return self.remembered(("sides",), sides)
 
     def side_fingerprint(self, *, pool: bool) -> str:
         """:meth:`fingerprint` of :data:`FEATURE_PARTS` for the library's tracks alone, or
@@ -262,9 +273,9 @@ class Store:
             values = self.execute(sql).fetchone()
             return hashlib.blake2b("|".join(map(str, values)).encode(), digest_size=8).hexdigest()
 
-        return self._remembered(("fingerprint", names), compute)
+        return self.remembered(("fingerprint", names), compute)
 
-    def _remembered(self, key: tuple, compute: Callable[[], T]) -> T:
+    def remembered(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()``, remembered in this process until the database changes.
 
         Every page run asks for the fingerprints, and at 100,000 tracks they cost a

@@ -136,7 +136,11 @@ class Pipeline(MapStages):
         return self._stage(
             "interests",
             lambda: describe(
-                self.taste()[1], self.library(), self.clustering().labels, self.names()
+                self.taste()[1],
+                self.library(),
+                self.clustering().labels,
+                self.names(),
+                scale=self.sound_scale(),
             ),
         )
 

@@ -164,17 +164,24 @@ class SoundScale:
 
 
 def profile_clusters(
-    table: pd.DataFrame, labels: np.ndarray, space: np.ndarray, *, medoids: int = 3
+    table: pd.DataFrame,
+    labels: np.ndarray,
+    space: np.ndarray,
+    *,
+    medoids: int = 3,
+    scale: SoundScale | None = None,
 ) -> list[ClusterProfile]:
     """One profile per cluster (noise, label −1, has none), largest first.
 
     ``table`` is a :func:`trace.analysis.table.feature_table`; ``space`` the cluster space the
     labels came from (its rows aligned with the table's). One sort of the rows by cluster,
     then NumPy per cluster: 0.2 s at 50,000 tracks × 40 features (pandas' grouped medians
-    took 2 s), which a moved HDBSCAN slider waits for.
+    took 2 s), which a moved HDBSCAN slider waits for. ``scale``, the table's
+    :class:`SoundScale`, when at hand: it depends on the table alone (0.1–0.6 s at
+    100,000 tracks).
     """
     labels = np.asarray(labels)
-    scale = SoundScale.of(table)
+    scale = scale if scale is not None else SoundScale.of(table)
     names, values = scale.names, scale.values
     library_mean = pd.Series(scale.mean, index=names)
     library_median = pd.Series(scale.median, index=names)

@@ -20,7 +20,7 @@ from trace.analysis.cluster import Clustering, cluster_space, sweep
 from trace.analysis.embed import Scaled, cluster_space_of, knn_for, layout_of, scale, warm_start
 from trace.analysis.genre import GenreModel, fit_genre
 from trace.analysis.params import ClusterParams, EmbedParams
-from trace.analysis.profiles import ClusterProfile, profile_clusters
+from trace.analysis.profiles import ClusterProfile, SoundScale, profile_clusters
 from trace.analysis.recommend import already_known
 from trace.analysis.results import StageCache
 from trace.analysis.settings import AnalysisParams
@@ -106,6 +106,7 @@ class MapStages:
         keys = {
             "table": table,
             "library": table,
+            "scale": table,
             "pool": pool,
             "scaled": (*table, p.features),
             "knn": (*table, p.features, knn),
@@ -233,10 +234,18 @@ class MapStages:
         )
         return self._stage("sweep", lambda: sweep(self.space(), base=base, memory=self._trees))
 
+    def sound_scale(self) -> SoundScale:
+        """The library's trusted feature values and statistics, which cluster and
+        interest names are measured against; computed once per library, not per
+        clustering."""
+        return self._stage("scale", lambda: SoundScale.of(self.library()))
+
     def profiles(self) -> list[ClusterProfile]:
         return self._stage(
             "profiles",
-            lambda: profile_clusters(self.library(), self.clustering().labels, self.space()),
+            lambda: profile_clusters(
+                self.library(), self.clustering().labels, self.space(), scale=self.sound_scale()
+            ),
         )
 
     def names(self) -> dict[int, str]:

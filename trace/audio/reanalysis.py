@@ -45,6 +45,11 @@ def reanalysis(store: Store, windows: Windows | None = None) -> Reanalysis | Non
     current version has not yet analysed every scanned file.
     """
     current = extractor_id(windows or Windows())
+    # asked several times on every page run: remembered until the store changes
+    return store.remembered(("reanalysis", current), lambda: _pending(store, current))
+
+
+def _pending(store: Store, current: str) -> Reanalysis | None:
     version, _, suffix = current.partition("/")
     counts = store.execute("SELECT extractor, count(*) FROM features GROUP BY extractor")
     older = [

@@ -200,20 +200,21 @@ TRACK_ROWS = 5_000
 library were 19 MB, seconds of transfer and drawing on every first visit."""
 
 
-def find_tracks(table: pd.DataFrame, query: str) -> pd.DataFrame:
-    """The rows of a :func:`track_table` whose title, artist, album, genre or path hold
-    every word of ``query``, in any case (all rows for an empty query)."""
+def find_tracks(tracks: pd.DataFrame, query: str) -> pd.DataFrame:
+    """The tracks (a feature table) whose title, artist, album, genre or path hold every
+    word of ``query``, in any case (all of them for an empty query)."""
     words = query.lower().split()
     if not words:
-        return table
-    text = table["Title"].fillna("").astype(str)
-    for column in ("Artist", "Album", "Genre", "Path"):
-        text = text + "\n" + table[column].fillna("").astype(str)
+        return tracks
+    text = tracks["title"].fillna("").astype(str)
+    for column in ("artist", "album", "genre", "path"):
+        if column in tracks:
+            text = text + "\n" + tracks[column].fillna("").astype(str)
     text = text.str.lower()
-    keep = np.ones(len(table), dtype=bool)
+    keep = np.ones(len(tracks), dtype=bool)
     for word in words:
         keep &= text.str.contains(word, regex=False).to_numpy()
-    return table[keep]
+    return tracks[keep]
 
 
 def heard_text(tracks: pd.DataFrame) -> pd.Series:

@@ -20,7 +20,6 @@ from trace.audio.windows import Windows, extractor_id
 from trace.library.names import readable_names
 from trace.sources import plays
 from trace.store import Store
-from trace.ui.charts import track_table
 
 
 def library_key() -> tuple[str, str]:
@@ -94,17 +93,6 @@ def features(database: str, fingerprint: str, *, candidates: bool = False) -> pd
             return library_table(store, extractor=extractor)
 
     return stages().get("table", key, read)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _shown(key: tuple, _table: pd.DataFrame) -> pd.DataFrame:
-    return track_table(_table)
-
-
-def track_list(database: str, fingerprint: str) -> pd.DataFrame:
-    """The library as the Library page lists it (:func:`trace.ui.charts.track_table`),
-    built once per library state: 0.3 s at 50,000 tracks that a page switch need not pay."""
-    return _shown((database, fingerprint), features(database, fingerprint))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

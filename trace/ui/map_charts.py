@@ -40,6 +40,12 @@ SMALL_CLUSTER = 100
 """Every cluster keeps at least this many of its tracks on a sampled map (all if fewer)."""
 
 
+def _cluster_names(labels: np.ndarray, names: dict[int, str]) -> np.ndarray:
+    """Each label's name (its number where it has none), looked up once per cluster."""
+    found, positions = np.unique(labels, return_inverse=True)
+    return np.array([names.get(int(c), str(c)) for c in found], dtype=object)[positions]
+
+
 def map_frame(
     table: pd.DataFrame, layout, labels, names: dict[int, str], colour: str
 ) -> pd.DataFrame:
@@ -51,7 +57,7 @@ def map_frame(
             "y": layout[:, 1],
             "artist": table["artist"].to_numpy(),
             "title": table["title"].to_numpy(),
-            "cluster": [names.get(int(c), str(c)) for c in labels],
+            "cluster": _cluster_names(np.asarray(labels), names),
             "noise": labels < 0,
         }
     )
