@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -181,3 +183,17 @@ def test_profiles_name_clusters_by_their_most_distinctive_features():
 
 def test_a_cluster_like_the_library_is_mixed():
     assert cluster_name(pd.Series({"tempo": 0.1, "loudness": -0.2})) == "mixed"
+
+
+def test_column_medians_skip_gaps_as_nanmedian_does():
+    from trace.analysis.profiles import _medians
+
+    values = RNG.normal(size=(500, 6))
+    values[RNG.random(values.shape) < 0.1] = np.nan
+    values[:, 0] = RNG.normal(size=500)  # a column without a gap
+    values[:, 5] = np.nan  # a column with nothing known
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(values, axis=0)
+        found = _medians(values)
+    np.testing.assert_allclose(found, expected, equal_nan=True)

@@ -111,6 +111,17 @@ def sound_words(z_scores: pd.Series, borne: pd.Series | None = None) -> list[str
     ]
 
 
+def _medians(values: np.ndarray) -> np.ndarray:
+    """Column medians ignoring NaN, as ``np.nanmedian``, which runs column by column in
+    Python as soon as one value is missing (0.2 s of a slider move at 100,000 tracks):
+    here only the columns with a gap take that path."""
+    medians = np.median(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
+    gaps = np.isnan(medians)
+    if gaps.any() and len(values):
+        medians[gaps] = np.nanmedian(values[:, gaps], axis=0)
+    return medians
+
+
 @dataclass(frozen=True)
 class SoundScale:
     """The library's trusted feature values and their statistics: what the words of a
@@ -133,7 +144,7 @@ class SoundScale:
                 [c.removeprefix("f_") for c in columns],
                 values,
                 np.nanmean(values, axis=0),
-                np.nanmedian(values, axis=0),
+                _medians(values),
                 np.where(std == 0, np.nan, std),
             )
 
@@ -198,7 +209,7 @@ def profile_clusters(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             means = pd.Series(np.nanmean(values[positions], axis=0), index=names)
-            medians = pd.Series(np.nanmedian(values[positions], axis=0), index=names)
+            medians = pd.Series(_medians(values[positions]), index=names)
         z_scores, borne, known = scale.evidence(positions)
         stats = pd.DataFrame(
             {

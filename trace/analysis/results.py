@@ -50,6 +50,7 @@ PERSISTED = frozenset(
         "genre",
         "shift",
         "preference",
+        "scale",
         "events",
         "taste",
         "interest",
@@ -59,10 +60,11 @@ PERSISTED = frozenset(
 )
 """The stages kept on disk: the library's feature table, the scaled table, the k-NN graph,
 both UMAP embeddings, HDBSCAN's tree and clustering, the profiles, the sweep, the
-forests (clusters, the candidates they place, genre, recent-vs-usual, preference), and
-what the listening pages read: the plays, the recent and usual shares with the interests
-found in them, the recent-against-usual table and the ranking — so a page's first visit
-after a restart, or after the weekly job, reads them rather than computing them."""
+forests (clusters, the candidates they place, genre, recent-vs-usual, preference), the
+library's sound scale the names are measured against, and what the listening pages read:
+the plays, the recent and usual shares with the interests found in them, the
+recent-against-usual table and the ranking — so a page's first visit after a restart, or
+after the weekly job, reads them rather than computing them."""
 FORMAT = 3
 """Part of every file's digest: raise it when a stage's result changes shape."""
 LIMIT_ENV = "TRACE_CACHE_MB"
