@@ -176,3 +176,18 @@ def test_a_re_map_after_additions_starts_from_the_last_map(mapped_home, monkeypa
 def _unit_box(points: np.ndarray) -> np.ndarray:
     """Each axis scaled to 0–1: UMAP rescales a starting embedding to its own box."""
     return (points - points.min(axis=0)) / np.ptp(points, axis=0)
+
+
+def test_the_map_reads_only_what_it_draws_and_what_is_missing_is_made_from(monkeypatch):
+    """A restart with the map on disk, or a new cluster setting, does not read the
+    scaled table and the k-NN graph; a new library needs every stage."""
+    inputs = pipeline.Inputs("db", "features", "plays", "decisions", "x", "pool")
+    pipe = pipeline.Pipeline(inputs, pipeline.AnalysisParams(), StageCache(None))
+    computed: set[str] = set()
+    monkeypatch.setattr(pipe, "is_computed", lambda stage: stage in computed)
+    every = {"library", "scaled", "knn", "space", "layout", "clustering", "profiles"}
+    assert pipe._needed() == every
+    computed |= {"table", "scaled", "knn", "space", "layout"}  # a new cluster setting
+    assert pipe._needed() == {"library", "space", "layout", "clustering", "profiles"}
+    computed |= {"clustering", "profiles"}  # a restart, the map on disk
+    assert pipe._needed() == {"library", "layout", "clustering", "profiles"}

@@ -73,6 +73,16 @@ def place(model: ClusterModel, values: np.ndarray) -> pd.DataFrame:
 
 DRAWN = ("library", "layout", "clustering", "profiles")
 """What the Taste map is drawn from (:meth:`MapStages.map`)."""
+DEPENDS = {
+    "library": (),
+    "scaled": ("library",),
+    "knn": ("scaled",),
+    "space": ("scaled", "knn"),
+    "layout": ("scaled", "knn"),
+    "clustering": ("space",),
+    "profiles": ("library", "clustering", "space"),
+}
+"""What each of the map's stages is computed from."""
 
 
 class MapStages:
@@ -323,19 +333,30 @@ class MapStages:
         """Compute (or find on disk) every stage the Taste map draws, and note this
         library content as the one mapped last (:meth:`previous`)."""
         report = progress or (lambda done, total, message: None)
-        steps = self.map_steps()
-        if all(self.is_computed(name) for name in DRAWN[1:]):
-            # what the map is drawn from is at hand: the scaled table and the k-NN graph
-            # (216 MB of pickles at 100,000 tracks) are read only when a stage needs them
-            steps = [(message, stage) for message, stage in steps if stage.__name__ in DRAWN]
-        for done, (message, stage) in enumerate(steps):
+        needed = self._needed()
+        steps = [(text, stage) for text, stage in self.map_steps() if stage.__name__ in needed]
+        for done, (text, stage) in enumerate(steps):
             if not self.is_computed(stage.__name__):
-                report(done, len(steps), message)
+                report(done, len(steps), text)
             stage()
         report(len(steps), len(steps), "The map is ready")
         disk = self.cache.disk
         if disk is not None and disk.latest(self._scope) != self.inputs.features:
             disk.remember(self._scope, self.inputs.features)
+
+    def _needed(self) -> set[str]:
+        """The map's stages to read or compute: what the map is drawn from, and what a
+        stage among them that is not at hand is computed from. A restart with the map on
+        disk, or a new cluster setting, need not read the scaled table and the k-NN graph
+        (216 MB of pickles at 100,000 tracks)."""
+        needed, todo = set(), list(DRAWN)
+        while todo:
+            name = todo.pop()
+            if name not in needed:
+                needed.add(name)
+                if not self.is_computed(name):
+                    todo.extend(DEPENDS[name])
+        return needed
 
     def map_steps(self) -> list[tuple[str, Callable[[], object]]]:
         return [
