@@ -291,7 +291,10 @@ class Store:
             return compute()
         watch = _watch(self.path, (stat.st_dev, stat.st_ino))
         with watch.lock:
-            version = watch.connection.execute("PRAGMA data_version").fetchone()[0]
+            try:
+                version = watch.connection.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error:  # closed by another thread making room for a new watch
+                return compute()
             if version != watch.version:
                 watch.memo.clear()
                 watch.version = version
