@@ -4,8 +4,8 @@
     python bench/dashboard.py --tracks 100000 --first-visits --home /tmp/trace-100k
 
 ``--first-visits`` times what a person feels once a week instead: a home with listening
-history (``--plays`` plays over two years, the last eight weeks leaning on one style, so
-Recent interest finds something) and MusiCNN-shaped embeddings is mapped once (kept in
+history (``--plays`` plays over two years, a third of the last eight weeks' on every
+fourteenth track, so Recent interest finds something to show) and MusiCNN-shaped embeddings is mapped once (kept in
 ``--home`` between runs, so a second run starts there) and every page seen once, as the
 last session would. Then the server is restarted with the library unchanged, TRACE
 opened on the Sources page (from the address in a new browser: Streamlit's own start in
@@ -136,7 +136,8 @@ PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFr
 
 def fill_plays(home: Path, tracks: int, plays: int) -> None:
     """``plays`` plays of the first ``tracks`` tracks over two years up to today; in the
-    last eight weeks a third of them go to one of the 14 styles (tracks ``i % 14 == 3``)."""
+    last eight weeks a third of them go to every fourteenth track (ids ``4 + 14k``),
+    spread over the styles: a workload for the listening pages, not a model listener."""
     from datetime import UTC, datetime, timedelta
 
     from trace.store import Store
