@@ -5,8 +5,9 @@
 
 ``--first-visits`` times what a person feels once a week instead: a home with listening
 history (``--plays`` plays over two years, a third of the last eight weeks' on every
-fourteenth track, so Recent interest finds something to show) and MusiCNN-shaped embeddings is mapped once (kept in
-``--home`` between runs, so a second run starts there) and every page seen once, as the
+fourteenth track, so Recent interest finds something to show) and MusiCNN-shaped
+embeddings is mapped once (kept in ``--home`` between runs, so a second run starts there)
+and every page seen once, as the
 last session would. Then the server is restarted with the library unchanged, TRACE
 opened on the Sources page (from the address in a new browser: Streamlit's own start in
 the browser is most of it, 1.5–2 s on an empty home), and each page opened once in the
