@@ -59,9 +59,9 @@ def rhythm(parts: list[Spectra], *, sr: int) -> dict[str, float]:
         tempogram (8 s lags) of a bass-emphasised onset envelope (see
         :mod:`trace.audio.descriptors`) by :func:`choose_tempo`: how strongly the onsets
         repeat at that period and at a bar of 3 or 4 such beats, how strong the beats at
-        that tempo are, and a preferred
-        tempo that follows the spectral flux — calm music is felt slower than busy music
-        at the same periodicities. The peak is refined by parabolic interpolation.
+        that tempo are, and a preferred tempo that follows the spectral flux — calm music
+        is felt slower than busy music at the same periodicities. The peak is refined by
+        parabolic interpolation.
     tempo_confidence
         0–1, whether the music has beats one could tap: the prominence of the chosen
         peak above the tempogram's median, lowered when another tempo (typically half
@@ -159,8 +159,9 @@ def choose_tempo(
         are divided by the tempogram window's own autocorrelation at that lag (the
         window shortens long lags; floored at 0.2), so a slow beat's long bar is not
         penalised for its length. On the tuning part of the tempo set
-        (``bench/tempo.py``) the check took the share within 4 % from 0.62 to 0.81 and
-        the octave-tolerant share from 0.85 to 0.96;
+        (``bench/tempo.py``) the check took the share within 4 % from 0.64 to 0.79 and
+        the octave-tolerant share from 0.85 to 0.96 (held out: 0.57 to 0.81, 0.81 to
+        0.93; docs/FEATURES.md);
     S
         the beat's strength at that tempo: the mean of the onset envelope at the beats
         librosa's tracker finds at that tempo, over the envelope's mean (a slower level
