@@ -231,3 +231,32 @@ def test_two_connections_opening_a_new_home_at_once_both_succeed(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_remembered_fingerprints_see_a_move_in_the_same_second_and_a_replaced_file(tmp_path):
+    """A track moved into a pool in the same second as the last change, by another
+    connection, changes the sides; a Store still open on a file replaced at its path
+    never lends its old numbers to the new file."""
+    path = tmp_path / "trace.sqlite3"
+    with Store(path) as first, first.batch():
+        for title in ("a", "b"):
+            first.execute(
+                "INSERT INTO tracks (title, artists, genres, added_at, updated_at) "
+                "VALUES (?, '[]', '[]', 'T', 'T')",
+                (title,),
+            )
+    with Store(path) as reader:
+        before = reader.side_fingerprints()
+        with Store(path) as writer:
+            writer.execute("UPDATE tracks SET pool = 'p', updated_at = 'T' WHERE title = 'b'")
+        after = reader.side_fingerprints()
+        assert after == (reader.side_fingerprint(pool=False), reader.side_fingerprint(pool=True))
+        assert after[0] != before[0] and after[1] != before[1]
+
+        old = reader.fingerprint("tracks")
+        for leftover in tmp_path.glob("trace.sqlite3*"):
+            leftover.unlink()
+        with Store(path) as fresh:  # an empty library at the same path
+            assert fresh.fingerprint("tracks") == fresh.fingerprint("tracks")
+            assert reader.fingerprint("tracks") == old  # still reads its own file
+            assert fresh.fingerprint("tracks") != old

@@ -61,7 +61,7 @@ class _Watch:
 _WATCHES: dict[str, _Watch] = {}
 _WATCHES_LOCK = threading.Lock()
 MAX_WATCHES = 8
-_SIDES: dict[tuple[str, str], tuple[str, str]] = {}
+_SIDES: dict[tuple[str, str, str], tuple[str, str]] = {}
 
 
 def _watch(path: Path, identity: tuple[int, int]) -> _Watch:
@@ -88,6 +88,7 @@ class Store:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else config.database_path()
         self.connection: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(
@@ -98,6 +99,8 @@ class Store:
             self.connection.execute("PRAGMA synchronous = NORMAL")
             self.connection.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)  # the file this connection reads
         except sqlite3.DatabaseError as error:
             self.close()
             raise StoreError(
@@ -237,12 +240,18 @@ class Store:
         """:meth:`side_fingerprint` of the library and of the pools. The joins behind
         them cost 0.35 s at 100,000 tracks, so they are remembered until the store
         changes (:meth:`remembered`), and across changes (a saved setting, new plays)
-        for as long as the whole store's :data:`FEATURE_PARTS` fingerprint, a tenth of
-        the cost, stays the same: no side changes without it (a track moving between the
-        library and a pool is updated, a file re-read, a feature or an embedding added)."""
+        for as long as the whole store's :data:`FEATURE_PARTS` fingerprint and which
+        tracks are the library's (their count and the sum of their ids), a tenth of the
+        cost, stay the same: no side changes without them (a file re-read, a feature or
+        an embedding added, a track moved between the library and a pool)."""
 
         def sides() -> tuple[str, str]:
-            whole = (str(self.path), self.fingerprint(*self.FEATURE_PARTS))
+            # which tracks are the library's: a move between the library and a pool in
+            # the same second as the last change leaves the whole fingerprint as it was
+            library = self.execute(
+                "SELECT count(*) || ':' || total(id) FROM tracks WHERE pool IS NULL"
+            ).fetchone()[0]
+            whole = (str(self.path), self.fingerprint(*self.FEATURE_PARTS), library)
             found = _SIDES.get(whole)
             if found is None:
                 found = (self.side_fingerprint(pool=False), self.side_fingerprint(pool=True))
@@ -282,14 +291,17 @@ class Store:
         quarter of a second of SQL. One idle connection per database file watches it:
         its ``PRAGMA data_version`` changes whenever any other connection commits, for
         nothing. Not remembered inside an open transaction (its own writes are not
-        committed yet), nor across a file replaced at the same path."""
+        committed yet), nor by a connection to a file since replaced at the same path.
+        Not to be called while a cursor of this store is still being read: its snapshot
+        may be older than the version seen (no caller does)."""
         try:
             stat = os.stat(self.path)
         except OSError:
             return compute()
-        if self.connection.in_transaction:
-            return compute()
-        watch = _watch(self.path, (stat.st_dev, stat.st_ino))
+        identity = (stat.st_dev, stat.st_ino)
+        if self.connection.in_transaction or identity != self._identity:
+            return compute()  # its own writes uncommitted, or another file at this path now
+        watch = _watch(self.path, identity)
         with watch.lock:
             try:
                 version = watch.connection.execute("PRAGMA data_version").fetchone()[0]
