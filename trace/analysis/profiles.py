@@ -152,14 +152,15 @@ class SoundScale:
         """For the tracks at ``positions``: each feature's z-score of their mean, the
         share of them on that side of the library's median, and the share known."""
         inside = self.values[positions]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            means = np.nanmean(inside, axis=0)
+        known = np.isfinite(inside)
+        count = known.sum(axis=0)
+        # the mean of the known values, NaN where none is known: nanmean's own warning
+        # for that case is not silenced reliably while other threads run (the server)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(count > 0, np.nansum(inside, axis=0) / count, np.nan)
             z = (means - self.mean) / self.std
-            known = np.isfinite(inside)
             above = np.where(known, inside > self.median, False).sum(axis=0)
             below = np.where(known, inside < self.median, False).sum(axis=0)
-            count = known.sum(axis=0)
             borne = np.where(z > 0, above, below) / np.maximum(count, 1)
         index = self.names
         return (
