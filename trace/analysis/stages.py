@@ -326,8 +326,9 @@ class MapStages:
 
         return self._stage("placed", compute)
 
-    MAP_STAGES = ("table", "layout", "clustering", "profiles")
-    """What the Taste map is drawn from."""
+    MAP_STAGES = ("table", *DRAWN[1:])
+    """What the Taste map is drawn from, as kept on disk (the library is the table's
+    tracks with features, derived in memory)."""
 
     def map(self, progress: Progress | None = None) -> None:
         """Compute (or find on disk) every stage the Taste map draws, and note this
